@@ -1,0 +1,5 @@
+export { openDatabase, DEFAULT_PGLITE_DIR, type Database, type DatabaseOptions } from './database.ts';
+export { migrate, findMigrationsDir, readMigrations, checksumOf, MigrationError, type MigrateResult } from './migrator.ts';
+export { redactDatabaseUrl } from './redact-url.ts';
+export type { SqlDriver, SqlConnection } from './sql-driver.ts';
+export * from './generated/prisma/client.ts';

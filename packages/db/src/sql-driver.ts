@@ -1,0 +1,112 @@
+// The raw SQL side of the database (migrations, advisory locks, LISTEN/NOTIFY), next to
+// the Prisma client. PGlite and a PostgreSQL server expose the same small surface.
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+
+export interface SqlConnection {
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  /** Runs a script of several statements (no parameters). */
+  exec(sql: string): Promise<void>;
+}
+
+export interface SqlDriver extends SqlConnection {
+  readonly kind: 'pglite' | 'postgres';
+  /** A dedicated connection for work that must stay on one session (advisory locks, transactions). */
+  withConnection<T>(fn: (conn: SqlConnection) => Promise<T>): Promise<T>;
+  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
+  notify(channel: string, payload: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+const CHANNEL_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+function assertChannel(channel: string): void {
+  // LISTEN takes an identifier, not a parameter: only plain names are allowed.
+  if (!CHANNEL_NAME.test(channel)) throw new Error(`invalid channel name: ${channel}`);
+}
+
+export function pgliteDriver(client: PGlite): SqlDriver {
+  // PGlite is one connection: a mutex keeps a transaction's statements together.
+  let tail: Promise<unknown> = Promise.resolve();
+  const conn: SqlConnection = {
+    async query<T>(sql: string, params?: unknown[]) {
+      const res = await client.query<T>(sql, params as unknown[] | undefined);
+      return res.rows;
+    },
+    async exec(sql: string) {
+      await client.exec(sql);
+    },
+  };
+  return {
+    kind: 'pglite',
+    ...conn,
+    withConnection<T>(fn: (c: SqlConnection) => Promise<T>): Promise<T> {
+      const run = tail.then(() => fn(conn));
+      tail = run.catch(() => undefined);
+      return run;
+    },
+    async listen(channel, onPayload) {
+      assertChannel(channel);
+      const unsub = await client.listen(channel, onPayload);
+      return unsub;
+    },
+    async notify(channel, payload) {
+      assertChannel(channel);
+      await client.query('SELECT pg_notify($1, $2)', [channel, payload]);
+    },
+    async close() {
+      if (!client.closed) await client.close();
+    },
+  };
+}
+
+export function postgresDriver(connectionString: string): SqlDriver {
+  const pool = new pg.Pool({ connectionString, max: 4, idleTimeoutMillis: 10_000 });
+  // An idle client that errors (server restart) must not crash the process.
+  pool.on('error', () => undefined);
+  const listeners: pg.Client[] = [];
+  const wrap = (c: pg.Pool | pg.PoolClient): SqlConnection => ({
+    async query<T>(sql: string, params?: unknown[]) {
+      const res = await c.query(sql, params);
+      return res.rows as T[];
+    },
+    async exec(sql: string) {
+      await c.query(sql);
+    },
+  });
+  return {
+    kind: 'postgres',
+    ...wrap(pool),
+    async withConnection(fn) {
+      const client = await pool.connect();
+      try {
+        return await fn(wrap(client));
+      } finally {
+        client.release();
+      }
+    },
+    async listen(channel, onPayload) {
+      assertChannel(channel);
+      const client = new pg.Client({ connectionString });
+      client.on('error', () => undefined);
+      await client.connect();
+      client.on('notification', (msg) => {
+        if (msg.channel === channel) onPayload(msg.payload ?? '');
+      });
+      await client.query(`LISTEN ${channel}`);
+      listeners.push(client);
+      return async () => {
+        const i = listeners.indexOf(client);
+        if (i >= 0) listeners.splice(i, 1);
+        await client.end().catch(() => undefined);
+      };
+    },
+    async notify(channel, payload) {
+      assertChannel(channel);
+      await pool.query('SELECT pg_notify($1, $2)', [channel, payload]);
+    },
+    async close() {
+      await Promise.all(listeners.splice(0).map((c) => c.end().catch(() => undefined)));
+      await pool.end();
+    },
+  };
+}
