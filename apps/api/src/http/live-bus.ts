@@ -1,0 +1,53 @@
+// Live events between API processes over PostgreSQL LISTEN/NOTIFY (works on PGlite and
+// across replicas on one server, no extra broker), fanned out in-process to subscribers.
+import { EventEmitter, on } from 'node:events';
+import type { SqlDriver } from '@jutsu/db';
+import type { Logger } from '../logger.ts';
+
+export const LIVE_CHANNEL = 'jutsu_events';
+
+export type LiveEvent =
+  | { type: 'session.revoked'; userId: string; sessionIds: string[] | 'all'; reason: string }
+  | { type: 'user.disabled'; userId: string }
+  | { type: 'data.changed'; topic: string; at: string };
+
+export class LiveBus {
+  private emitter = new EventEmitter();
+  private unlisten: (() => Promise<void>) | undefined;
+
+  constructor(
+    private readonly sql: SqlDriver,
+    private readonly logger: Logger,
+  ) {
+    this.emitter.setMaxListeners(0);
+  }
+
+  async start(): Promise<void> {
+    this.unlisten = await this.sql.listen(LIVE_CHANNEL, (payload) => {
+      try {
+        this.emitter.emit('event', JSON.parse(payload) as LiveEvent);
+      } catch (err) {
+        this.logger.warn({ err }, 'ignored malformed live event');
+      }
+    });
+  }
+
+  /** Every process (this one included) receives it through LISTEN. */
+  async publish(event: LiveEvent): Promise<void> {
+    await this.sql.notify(LIVE_CHANNEL, JSON.stringify(event));
+  }
+
+  onEvent(fn: (e: LiveEvent) => void): () => void {
+    this.emitter.on('event', fn);
+    return () => this.emitter.off('event', fn);
+  }
+
+  async *stream(signal: AbortSignal | undefined): AsyncGenerator<LiveEvent> {
+    for await (const [event] of on(this.emitter, 'event', { signal })) yield event as LiveEvent;
+  }
+
+  async stop(): Promise<void> {
+    await this.unlisten?.();
+    this.unlisten = undefined;
+  }
+}

@@ -1,0 +1,106 @@
+// Rate limits per named bucket (procedure meta picks the bucket). Memory by default, Redis
+// when REDIS_URL is set so several API replicas share the counters.
+import { Redis } from 'ioredis';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+
+export interface BucketSpec {
+  points: number;
+  /** Window in seconds. */
+  duration: number;
+  /** What the counter is keyed by: the caller's address, or the signed-in user (address when anonymous). */
+  by: 'ip' | 'user';
+}
+
+export function rateLimitBuckets(opts: { loginPerMinute: number }) {
+  return {
+    /** Ordinary authenticated API traffic. */
+    api: { points: 600, duration: 60, by: 'user' },
+    /** Public reads (status, invitation inspect). */
+    public: { points: 120, duration: 60, by: 'ip' },
+    /** Password login: per address; per account is the lockout in auth/. */
+    login: { points: opts.loginPerMinute, duration: 60, by: 'ip' },
+    /** Second-factor step and other credential checks. */
+    secondFactor: { points: 10, duration: 60, by: 'ip' },
+    /** Passkey sign-in: its own bucket, so password hammering cannot block it. */
+    passkeyLogin: { points: 20, duration: 60, by: 'ip' },
+    refresh: { points: 60, duration: 60, by: 'ip' },
+    /** Sensitive account changes (password, 2FA, passkeys). */
+    sensitive: { points: 10, duration: 60, by: 'user' },
+    invitationPublic: { points: 10, duration: 60, by: 'ip' },
+    admin: { points: 120, duration: 60, by: 'user' },
+    /** WebSocket subscriptions being opened. */
+    subscribe: { points: 60, duration: 60, by: 'user' },
+  } satisfies Record<string, BucketSpec>;
+}
+export type RateLimitBucket = keyof ReturnType<typeof rateLimitBuckets>;
+
+export class RateLimitedError extends Error {
+  constructor(
+    readonly bucket: string,
+    readonly retryAfterSeconds: number,
+    /** True for the first refusal in a window: the one worth a security event. */
+    readonly firstRefusal: boolean,
+  ) {
+    super(`rate limit exceeded for ${bucket}`);
+    this.name = 'RateLimitedError';
+  }
+}
+
+export class RateLimits {
+  private limiters = new Map<string, RateLimiterAbstract>();
+  private redis: Redis | undefined;
+
+  constructor(
+    readonly buckets: Record<string, BucketSpec>,
+    opts: { redisUrl?: string | undefined; keyPrefix?: string } = {},
+  ) {
+    const prefix = opts.keyPrefix ?? 'jutsu:rl';
+    if (opts.redisUrl) {
+      this.redis = new Redis(opts.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false });
+      this.redis.on('error', () => undefined); // the insurance limiter covers outages
+    }
+    for (const [name, spec] of Object.entries(buckets)) {
+      const memory = new RateLimiterMemory({ keyPrefix: `${prefix}:${name}`, points: spec.points, duration: spec.duration });
+      this.limiters.set(
+        name,
+        this.redis
+          ? new RateLimiterRedis({
+              storeClient: this.redis,
+              keyPrefix: `${prefix}:${name}`,
+              points: spec.points,
+              duration: spec.duration,
+              insuranceLimiter: memory,
+            })
+          : memory,
+      );
+    }
+  }
+
+  spec(bucket: string): BucketSpec {
+    const s = this.buckets[bucket];
+    if (!s) throw new Error(`unknown rate-limit bucket ${bucket}`);
+    return s;
+  }
+
+  async consume(bucket: string, key: string, points = 1): Promise<void> {
+    const limiter = this.limiters.get(bucket);
+    if (!limiter) throw new Error(`unknown rate-limit bucket ${bucket}`);
+    try {
+      await limiter.consume(key, points);
+    } catch (err) {
+      if (err instanceof RateLimiterRes) {
+        const spec = this.spec(bucket);
+        throw new RateLimitedError(bucket, Math.max(1, Math.ceil(err.msBeforeNext / 1000)), err.consumedPoints === spec.points + points);
+      }
+      throw err;
+    }
+  }
+
+  async reset(bucket: string, key: string): Promise<void> {
+    await this.limiters.get(bucket)?.delete(key);
+  }
+
+  async close(): Promise<void> {
+    this.redis?.disconnect();
+  }
+}

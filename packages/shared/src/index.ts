@@ -1,0 +1,4 @@
+export * from './roles.ts';
+export * from './identity.ts';
+export * from './system.ts';
+export * from './errors.ts';

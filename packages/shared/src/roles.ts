@@ -1,0 +1,11 @@
+import { z } from 'zod';
+
+export const ROLES = ['admin', 'trader', 'viewer'] as const;
+export const roleSchema = z.enum(ROLES);
+export type Role = z.infer<typeof roleSchema>;
+
+/** What each role may do; the server enforces it, the SPA only hides what a role cannot use. */
+export const ROLE_RANK: Record<Role, number> = { viewer: 1, trader: 2, admin: 3 };
+export function roleAtLeast(have: Role, need: Role): boolean {
+  return ROLE_RANK[have] >= ROLE_RANK[need];
+}
