@@ -32,8 +32,9 @@ sed -e "s|\${LISTEN_PORT}|${LISTEN_PORT}|g" \
     -e "s|\${UPSTREAM}|${UPSTREAM}|g" \
     -e "s|\${TEMP_DIR}|${TEMP_DIR}|g" \
     -e "s|\${HSTS_LINE}|${HSTS_LINE}|g" \
+    -e "s|\${ACCESS_LOG}|/dev/stdout|g" \
     /etc/nginx/jutsu/nginx.conf.template >"$TEMP_DIR/nginx.conf"
-if grep -qE '\$\{(LISTEN_PORT|UPSTREAM|TEMP_DIR|HSTS_LINE)\}' "$TEMP_DIR/nginx.conf"; then
+if grep -qE '\$\{(LISTEN_PORT|UPSTREAM|TEMP_DIR|HSTS_LINE|ACCESS_LOG)\}' "$TEMP_DIR/nginx.conf"; then
   echo "jutsu-nginx: unrendered placeholder in $TEMP_DIR/nginx.conf" >&2
   exit 70
 fi

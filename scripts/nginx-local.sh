@@ -49,8 +49,9 @@ sed -e "s|\${LISTEN_PORT}|127.0.0.1:${listen_port}|g" \
     -e "s|\${UPSTREAM}|${upstream}|g" \
     -e "s|\${TEMP_DIR}|${temp_dir}|g" \
     -e "s|\${HSTS_LINE}||g" \
+    -e "s|\${ACCESS_LOG}|${temp_dir}/access.log|g" \
     "$template" >"$conf.tmp"
-if grep -nE '\$\{(LISTEN_PORT|UPSTREAM|TEMP_DIR|HSTS_LINE)\}' "$conf.tmp" >&2; then
+if grep -nE '\$\{(LISTEN_PORT|UPSTREAM|TEMP_DIR|HSTS_LINE|ACCESS_LOG)\}' "$conf.tmp" >&2; then
   echo "nginx-local: unrendered placeholder left in $conf.tmp" >&2
   exit 70
 fi

@@ -8,7 +8,7 @@ import express, { type ErrorRequestHandler, type Express, type RequestHandler } 
 import { pinoHttp } from 'pino-http';
 import { safeUrlForLog } from '../logger.ts';
 import type { AppServices } from '../services.ts';
-import type { AppRouter } from '../trpc/app-router.ts';
+import type { AnyTRPCRouter } from '@trpc/server';
 import { createHttpContext } from '../trpc/context.ts';
 import { sendError } from './error-envelope.ts';
 import { securityHeaders } from './security-headers.ts';
@@ -28,7 +28,7 @@ export function findStaticDir(configured: string | undefined): string | undefine
   }
 }
 
-export function createApp(services: AppServices, router: AppRouter): Express {
+export function createApp(services: AppServices, router: AnyTRPCRouter): Express {
   const { config, logger } = services;
   const app = express();
   app.disable('x-powered-by');

@@ -1,6 +1,7 @@
 // One HTTP server: Express app + WebSocket upgrades, with graceful shutdown.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { AnyTRPCRouter } from '@trpc/server';
 import type { AppServices } from '../services.ts';
 import { appRouter } from '../trpc/app-router.ts';
 import { createApp } from './app.ts';
@@ -14,13 +15,14 @@ export interface RunningServer {
   close(drainMs?: number): Promise<void>;
 }
 
-export async function startServer(services: AppServices, opts: { port: number; host: string }): Promise<RunningServer> {
-  const app = createApp(services, appRouter);
+export async function startServer(services: AppServices, opts: { port: number; host: string; router?: AnyTRPCRouter }): Promise<RunningServer> {
+  const router = opts.router ?? appRouter;
+  const app = createApp(services, router);
   const server = http.createServer(app);
   server.requestTimeout = services.config.REQUEST_TIMEOUT_MS;
   server.headersTimeout = Math.min(20_000, services.config.REQUEST_TIMEOUT_MS);
   server.keepAliveTimeout = 65_000;
-  const ws = attachWebSocketServer(server, services, appRouter);
+  const ws = attachWebSocketServer(server, services, router);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host, () => resolve());

@@ -5,7 +5,7 @@ import type { Duplex } from 'node:stream';
 import { applyWSSHandler } from '@trpc/server/adapters/ws';
 import { WebSocketServer } from 'ws';
 import type { AppServices } from '../services.ts';
-import type { AppRouter } from '../trpc/app-router.ts';
+import type { AnyTRPCRouter } from '@trpc/server';
 import { createWsContext } from '../trpc/context.ts';
 
 export const WS_PATH = '/api/ws';
@@ -16,7 +16,7 @@ function refuse(socket: Duplex, status: string): void {
   socket.destroy();
 }
 
-export function attachWebSocketServer(server: Server, services: AppServices, router: AppRouter) {
+export function attachWebSocketServer(server: Server, services: AppServices, router: AnyTRPCRouter) {
   const allowed = new Set(services.config.CORS_ORIGINS);
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   const handler = applyWSSHandler({

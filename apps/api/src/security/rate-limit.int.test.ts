@@ -1,0 +1,66 @@
+// The limiter itself, in memory and (when REDIS_URL is set) on Redis shared by two instances.
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { RateLimitedError, RateLimits } from './rate-limit.ts';
+
+const buckets = { tiny: { points: 2, duration: 60, by: 'ip' as const } };
+
+async function refusals(limits: RateLimits, key: string, n: number): Promise<RateLimitedError[]> {
+  const out: RateLimitedError[] = [];
+  for (let i = 0; i < n; i++) {
+    try {
+      await limits.consume('tiny', key);
+    } catch (e) {
+      out.push(e as RateLimitedError);
+    }
+  }
+  return out;
+}
+
+describe('RateLimits', () => {
+  it('refuses past the limit with a retry-after, marking only the first refusal', async () => {
+    const limits = new RateLimits(buckets);
+    const r = await refusals(limits, 'k', 5);
+    expect(r).toHaveLength(3);
+    expect(r.every((e) => e instanceof RateLimitedError && e.retryAfterSeconds > 0)).toBe(true);
+    expect(r.map((e) => e.firstRefusal)).toEqual([true, false, false]);
+    await expect(refusals(limits, 'other', 2)).resolves.toHaveLength(0);
+  });
+
+  it('rejects an unknown bucket loudly', async () => {
+    await expect(new RateLimits(buckets).consume('nope', 'k')).rejects.toThrow(/unknown rate-limit bucket/);
+  });
+
+  it.runIf(process.env.REDIS_URL)('shares counters between API replicas through Redis', async () => {
+    const prefix = `t:${randomBytes(6).toString('hex')}`;
+    const a = new RateLimits(buckets, { redisUrl: process.env.REDIS_URL, keyPrefix: prefix });
+    const b = new RateLimits(buckets, { redisUrl: process.env.REDIS_URL, keyPrefix: prefix });
+    try {
+      await new Promise((r) => setTimeout(r, 200)); // let both connect
+      expect(await refusals(a, 'ip:1', 2)).toHaveLength(0);
+      expect(await refusals(b, 'ip:1', 1)).toHaveLength(1);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+});
+
+describe('progressive account delay', () => {
+  const acct = { loginAccount: { points: 2, duration: 900, by: 'account' as const } };
+  it('is free for the first failures, then doubles', async () => {
+    const limits = new RateLimits(acct);
+    await limits.penalize('loginAccount', 'alice');
+    await limits.penalize('loginAccount', 'alice');
+    expect(await limits.retryAfter('loginAccount', 'alice')).toBe(0);
+    await limits.penalize('loginAccount', 'alice');
+    const first = await limits.retryAfter('loginAccount', 'alice');
+    await limits.penalize('loginAccount', 'alice');
+    const second = await limits.retryAfter('loginAccount', 'alice');
+    expect(first).toBe(2);
+    expect(second).toBe(4);
+    expect(await limits.retryAfter('loginAccount', 'bob')).toBe(0);
+    await limits.reset('loginAccount', 'alice');
+    expect(await limits.retryAfter('loginAccount', 'alice')).toBe(0);
+  });
+});

@@ -1,0 +1,67 @@
+// What the server says about itself (system.info): proves the HTTP link and shows whether
+// the installation still waits for its first admin.
+import { Alert, Badge, Button, Card, Group, Loader, SimpleGrid, Stack, Text, Title } from '@mantine/core';
+import type { ReactNode } from 'react';
+import { describeApiError } from '../../lib/api-errors.ts';
+import { formatDateTime, formatDuration } from '../../lib/format.ts';
+import { trpc } from '../../trpc.ts';
+
+// Uptime and server time are only interesting roughly; a slow refresh keeps them honest.
+const REFRESH_MS = 30_000;
+
+export function SystemInfoCard() {
+  const info = trpc.system.info.useQuery(undefined, { refetchInterval: REFRESH_MS });
+
+  return (
+    <Card withBorder padding="lg" data-testid="system-info" aria-labelledby="system-info-title">
+      <Title order={2} size="h4" id="system-info-title" mb="md">
+        Server
+      </Title>
+      {info.isPending && (
+        <Group gap="sm" role="status">
+          <Loader size="sm" aria-hidden="true" />
+          <Text>Loading server information…</Text>
+        </Group>
+      )}
+      {info.isError && (
+        <Alert color="red" title="Server information unavailable" role="alert">
+          <Stack gap="sm" align="flex-start">
+            <Text size="sm">{describeApiError(info.error)}</Text>
+            <Button size="xs" variant="light" color="red" onClick={() => void info.refetch()} loading={info.isFetching}>
+              Try again
+            </Button>
+          </Stack>
+        </Alert>
+      )}
+      {info.data && (
+        <Stack gap="md">
+          {info.data.bootstrapPending && (
+            <Alert color="yellow" title="Setup pending: no users yet" data-testid="bootstrap-pending">
+              Open the one-time invitation link printed by the server at first start to create the first admin.
+            </Alert>
+          )}
+          <SimpleGrid cols={{ base: 1, xs: 2 }} spacing="sm" component="dl" m={0}>
+            <InfoItem label="Version" value={info.data.version} />
+            <InfoItem label="Environment" value={<Badge variant="light">{info.data.environment}</Badge>} />
+            <InfoItem label="Database" value={info.data.database === 'pglite' ? 'PGlite (embedded)' : 'PostgreSQL'} />
+            <InfoItem label="Server time" value={formatDateTime(info.data.serverTime)} />
+            <InfoItem label="Uptime" value={formatDuration(info.data.uptimeSeconds)} />
+          </SimpleGrid>
+        </Stack>
+      )}
+    </Card>
+  );
+}
+
+function InfoItem({ label, value }: { label: string; value: ReactNode }) {
+  return (
+    <div>
+      <Text component="dt" size="xs" c="dimmed" tt="uppercase" fw={700}>
+        {label}
+      </Text>
+      <Text component="dd" m={0}>
+        {value}
+      </Text>
+    </div>
+  );
+}

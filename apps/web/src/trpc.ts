@@ -1,0 +1,71 @@
+// The typed tRPC client and how each kind of call reaches the API (DESIGN §4):
+//   subscriptions -> WebSocket at /api/ws (token sent in connectionParams)
+//   auth.*        -> /api/auth, unbatched, with the refresh cookie (Path=/api/auth)
+//   everything else -> /api/trpc, batched, bearer token only
+import type { AppRouter } from '@jutsu/api/router';
+import { createWSClient, httpBatchLink, httpLink, splitLink, wsLink, type HTTPHeaders } from '@trpc/client';
+import { createTRPCReact } from '@trpc/react-query';
+import superjson from 'superjson';
+import { getAccessToken, subscribeAccessToken } from './auth/token-store.ts';
+
+export const trpc = createTRPCReact<AppRouter>();
+
+export type ApiClient = ReturnType<typeof trpc.createClient>;
+
+/** Same origin as the page, upgraded to wss: whenever the page itself is https:. */
+export function webSocketUrl(location: Pick<Location, 'protocol' | 'host'> = window.location): string {
+  const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  return `${scheme}//${location.host}/api/ws`;
+}
+
+function bearerHeader(): HTTPHeaders {
+  const token = getAccessToken();
+  return token ? { Authorization: `Bearer ${token}` } : {};
+}
+
+/** The refresh cookie is scoped to /api/auth; only that link lets the browser send cookies. */
+const fetchWithSameOriginCookies: typeof fetch = (input, init) => fetch(input, { ...init, credentials: 'same-origin' });
+
+export function createApiClient(): { client: ApiClient; dispose: () => void } {
+  const wsClient = createWSClient({
+    url: webSocketUrl,
+    // Read at every (re)connect, so a reconnect always presents the current token.
+    connectionParams: async () => ({ token: getAccessToken() ?? '' }),
+    // Lazy: no socket until something subscribes (the sign-in screens need none); stay open
+    // a little after the last subscription ends so moving between pages does not churn it.
+    lazy: { enabled: true, closeMs: 10_000 },
+    // The server pings every 30 s; our own pings notice a dead tunnel or proxy sooner and
+    // let the client reconnect instead of showing a stale "live" state.
+    keepAlive: { enabled: true, intervalMs: 15_000, pongTimeoutMs: 5_000 },
+  });
+
+  // The server authenticates a socket once, from connectionParams at connect time. When the
+  // token changes (sign-in, refresh, sign-out), drop the open socket: the client reconnects
+  // with the new token and re-sends its active subscriptions.
+  const stopWatchingToken = subscribeAccessToken(() => {
+    const connection = wsClient.connection;
+    if (connection?.state === 'open') connection.ws.close();
+  });
+
+  const client = trpc.createClient({
+    links: [
+      splitLink({
+        condition: (op) => op.type === 'subscription',
+        true: wsLink({ client: wsClient, transformer: superjson }),
+        false: splitLink({
+          condition: (op) => op.path.startsWith('auth.'),
+          true: httpLink({ url: '/api/auth', transformer: superjson, headers: bearerHeader, fetch: fetchWithSameOriginCookies }),
+          false: httpBatchLink({ url: '/api/trpc', transformer: superjson, headers: bearerHeader, maxURLLength: 2_000 }),
+        }),
+      }),
+    ],
+  });
+
+  return {
+    client,
+    dispose: () => {
+      stopWatchingToken();
+      void wsClient.close();
+    },
+  };
+}

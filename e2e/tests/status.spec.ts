@@ -1,0 +1,45 @@
+// The foundation seen by a person: the app through nginx, with the live heartbeat.
+import { expect, test } from '@playwright/test';
+import { startStack, type Stack } from '../stack.ts';
+
+let stack: Stack;
+test.beforeAll(async () => {
+  stack = await startStack();
+});
+test.afterAll(async () => stack?.stop());
+
+test('opens the app through nginx and sees the live heartbeat', async ({ page }) => {
+  const violations: string[] = [];
+  page.on('console', (m) => {
+    if (/Content Security Policy/i.test(m.text())) violations.push(m.text());
+  });
+  const res = await page.goto(`${stack.baseURL}/status`);
+  expect(res?.status()).toBe(200);
+  await expect(page.getByTestId('system-info')).toContainText('PGlite (embedded)');
+  await expect(page.getByTestId('ws-status')).toHaveText(/connected/i);
+  await expect(page.getByTestId('heartbeat')).toContainText(/beat #\d+/);
+  const first = await page.getByTestId('heartbeat').textContent();
+  await expect(page.getByTestId('heartbeat')).not.toHaveText(first ?? '', { timeout: 15_000 });
+  await page.screenshot({ path: 'test-results/status.png', fullPage: true });
+  expect(violations).toEqual([]);
+});
+
+test('nginx and the API both send the hardening headers', async ({ request }) => {
+  for (const url of [`${stack.baseURL}/status`, `${stack.apiURL}/status`, `${stack.baseURL}/api/trpc/system.info`]) {
+    const res = await request.get(url);
+    const h = res.headers();
+    expect(h['content-security-policy'], url).toContain("frame-ancestors 'none'");
+    expect(h['x-content-type-options'], url).toBe('nosniff');
+    expect(h['referrer-policy'], url).toBe('no-referrer');
+    expect(h['permissions-policy'], url).toContain('camera=()');
+    expect(h['x-frame-options'], url).toBe('DENY');
+    // one value each, never duplicated by the proxy
+    expect(h['content-security-policy']!.split("frame-ancestors").length, url).toBe(2);
+  }
+});
+
+test('nginx refuses an oversized body and a dotfile', async ({ request }) => {
+  const big = await request.post(`${stack.baseURL}/api/trpc/system.info`, { data: 'x'.repeat(2 * 1024 * 1024), headers: { 'content-type': 'application/json' } });
+  expect(big.status()).toBe(413);
+  expect((await request.get(`${stack.baseURL}/.env`)).status()).toBe(404);
+});
