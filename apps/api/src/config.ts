@@ -57,6 +57,7 @@ const envSchema = z.object({
   SESSION_IDLE_MINUTES: int(60 * 24, 5, 60 * 24 * 30),
   LOGIN_RATE_LIMIT: int(5, 1, 1000),
   LOCKOUT_THRESHOLD: int(100, 3, 10_000),
+  LOGIN_DELAY_AFTER_FAILURES: int(5, 1, 1_000),
   ADMIN_USERNAME: z.string().optional(),
   ADMIN_PASSWORD: z.string().optional(),
   SMTP_HOST: z.string().optional(),

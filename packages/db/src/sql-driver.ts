@@ -1,6 +1,6 @@
 // The raw SQL side of the database (migrations, advisory locks, LISTEN/NOTIFY), next to
 // the Prisma client. PGlite and a PostgreSQL server expose the same small surface.
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 
 export interface SqlConnection {

@@ -17,7 +17,7 @@ export async function resolveAccess(prisma: PrismaClient, claims: AccessClaims):
         expiresAt: true,
         authTime: true,
         amr: true,
-        user: { select: { id: true, username: true, role: true, disabledAt: true } },
+        user: { select: { id: true, username: true, role: true, disabledAt: true, mustChangePassword: true } },
       },
     }),
     prisma.blacklistedToken.findUnique({ where: { jti: claims.jti }, select: { jti: true } }),
@@ -35,5 +35,6 @@ export async function resolveAccess(prisma: PrismaClient, claims: AccessClaims):
     tokenExpiresAt: new Date(claims.exp * 1000),
     authTime: session.authTime,
     amr: session.amr,
+    mustChangePassword: session.user.mustChangePassword,
   };
 }

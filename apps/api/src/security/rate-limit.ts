@@ -8,10 +8,10 @@ export interface BucketSpec {
   /** Window in seconds. */
   duration: number;
   /** What the counter is keyed by: the caller's address, or the signed-in user (address when anonymous). */
-  by: 'ip' | 'user';
+  by: 'ip' | 'user' | 'account';
 }
 
-export function rateLimitBuckets(opts: { loginPerMinute: number }) {
+export function rateLimitBuckets(opts: { loginPerMinute: number; accountFreeFailures?: number }) {
   return {
     /** Ordinary authenticated API traffic. */
     api: { points: 600, duration: 60, by: 'user' },
@@ -19,6 +19,11 @@ export function rateLimitBuckets(opts: { loginPerMinute: number }) {
     public: { points: 120, duration: 60, by: 'ip' },
     /** Password login: per address; per account is the lockout in auth/. */
     login: { points: opts.loginPerMinute, duration: 60, by: 'ip' },
+    /**
+     * Failed sign-ins per account name (known or not, so it reveals nothing): after the free
+     * failures each further one doubles the wait, up to 15 minutes. Used by auth/, not meta.
+     */
+    loginAccount: { points: opts.accountFreeFailures ?? 5, duration: 900, by: 'account' },
     /** Second-factor step and other credential checks. */
     secondFactor: { points: 10, duration: 60, by: 'ip' },
     /** Passkey sign-in: its own bucket, so password hammering cannot block it. */
@@ -59,7 +64,10 @@ export class RateLimits {
       this.redis = new Redis(opts.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false });
       this.redis.on('error', () => undefined); // the insurance limiter covers outages
     }
-    for (const [name, spec] of Object.entries(buckets)) {
+    const all = Object.entries(buckets).flatMap(([name, spec]): [string, BucketSpec][] =>
+      spec.by === 'account' ? [[name, spec], [`${name}:block`, { points: 1, duration: 900, by: 'account' }]] : [[name, spec]],
+    );
+    for (const [name, spec] of all) {
       const memory = new RateLimiterMemory({ keyPrefix: `${prefix}:${name}`, points: spec.points, duration: spec.duration });
       this.limiters.set(
         name,
@@ -96,8 +104,31 @@ export class RateLimits {
     }
   }
 
+  /** Seconds until `key` may try again in a penalty bucket (0 = now). Consumes nothing. */
+  async retryAfter(bucket: string, key: string): Promise<number> {
+    const blocker = this.limiters.get(`${bucket}:block`);
+    if (!blocker) throw new Error(`${bucket} is not a penalty bucket`);
+    const res = await blocker.get(key);
+    if (!res || res.consumedPoints <= 1) return 0;
+    return Math.max(1, Math.ceil(res.msBeforeNext / 1000));
+  }
+
+  /**
+   * Records one failure; past the free ones, blocks for 2^(failures over) seconds (max 15
+   * min). The count and the block live in two counters so a block never resets the count.
+   */
+  async penalize(bucket: string, key: string): Promise<void> {
+    const counter = this.limiters.get(bucket);
+    const blocker = this.limiters.get(`${bucket}:block`);
+    if (!counter || !blocker) throw new Error(`${bucket} is not a penalty bucket`);
+    const consumed = (await counter.penalty(key, 1)).consumedPoints;
+    const over = consumed - this.spec(bucket).points;
+    if (over > 0) await blocker.block(key, Math.min(900, 2 ** over));
+  }
+
   async reset(bucket: string, key: string): Promise<void> {
     await this.limiters.get(bucket)?.delete(key);
+    await this.limiters.get(`${bucket}:block`)?.delete(key);
   }
 
   async close(): Promise<void> {

@@ -70,7 +70,7 @@ export class SecurityEvents {
 
   async record(input: SecurityEventInput): Promise<StoredSecurityEvent> {
     const stored = await this.prisma.$transaction(async (tx) => {
-      await tx.$queryRawUnsafe(`SELECT pg_advisory_xact_lock(${CHAIN_LOCK_KEY})`);
+      await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(${CHAIN_LOCK_KEY})`);
       const last = await tx.securityEvent.findFirst({ orderBy: { id: 'desc' }, select: { hash: true } });
       const [{ id }] = (await tx.$queryRawUnsafe(
         `SELECT nextval(pg_get_serial_sequence('security_events', 'id')) AS id`,

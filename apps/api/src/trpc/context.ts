@@ -15,6 +15,7 @@ export interface AuthState {
   tokenExpiresAt: Date;
   authTime: Date;
   amr: string[];
+  mustChangePassword: boolean;
 }
 
 /** What a handler adds to the audit event its procedure's meta declares. */

@@ -18,4 +18,6 @@ export interface ProcedureMeta {
   auditOn?: 'always' | 'failure';
   /** Password or passkey within this many minutes (sensitive changes). */
   recentAuthMinutes?: number;
+  /** Callable while the account must change its password (me, changePassword). */
+  passwordChangeExempt?: boolean;
 }

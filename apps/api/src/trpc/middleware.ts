@@ -23,8 +23,12 @@ async function userKeyFromToken(ctx: Context): Promise<string | undefined> {
   }
 }
 
-export const rateLimitMiddleware = t.middleware(async ({ ctx, meta, path, next }) => {
+export const rateLimitMiddleware = t.middleware(async ({ ctx, meta, path, type, next }) => {
   if (!meta || meta.rateLimit === undefined) throw misconfigured(path, 'rateLimit');
+  // The WebSocket carries subscriptions only: cookies, headers and CORS rules are HTTP's.
+  if (ctx.transport === 'ws' && type !== 'subscription') {
+    throw new TRPCError({ code: 'METHOD_NOT_SUPPORTED', message: 'Use HTTP for queries and mutations.' });
+  }
   if (meta.rateLimit === false) return next();
   const bucket = meta.rateLimit;
   const spec = ctx.services.rateLimits.spec(bucket);
@@ -72,6 +76,9 @@ export const authMiddleware = t.middleware(async ({ ctx, meta, path, next }) => 
   if (meta.auth !== 'authenticated' && !roleAtLeast(access.role, meta.auth)) {
     await record('access.forbidden', { role: access.role, required: meta.auth }, access.userId);
     throw new TRPCError({ code: 'FORBIDDEN', message: 'You do not have permission to do this.' });
+  }
+  if (access.mustChangePassword && !meta.passwordChangeExempt) {
+    throw appError('FORBIDDEN', 'PASSWORD_CHANGE_REQUIRED', 'Choose a new password to continue.');
   }
   if (meta.recentAuthMinutes !== undefined && Date.now() - access.authTime.getTime() > meta.recentAuthMinutes * 60_000) {
     throw appError('FORBIDDEN', 'REAUTH_REQUIRED', 'Confirm your password to continue.');

@@ -3,6 +3,7 @@
 // every procedure declares all of it.
 import { TRPCError } from '@trpc/server';
 import type { Role } from '@jutsu/shared';
+import type { AuthState } from './context.ts';
 import { t } from './init.ts';
 import { auditMiddleware, authMiddleware, rateLimitMiddleware } from './middleware.ts';
 
@@ -13,7 +14,7 @@ export const createCallerFactory = t.createCallerFactory;
 const protectedBase = t.procedure.use(rateLimitMiddleware).use(authMiddleware).use(auditMiddleware);
 
 const requireAuth = t.middleware(({ ctx, next }) => {
-  const auth = (ctx as { auth?: import('./context.ts').AuthState }).auth;
+  const auth = (ctx as { auth?: AuthState }).auth;
   if (!auth) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in to continue.' });
   return next({ ctx: { auth } });
 });

@@ -1,0 +1,116 @@
+// Sessions = refresh-token families. Every refresh rotates the token; presenting a rotated
+// token again means it was stolen (or replayed), so the whole family dies.
+import type { PrismaClient, Session, User } from '@jutsu/db';
+import type { LiveBus } from '../http/live-bus.ts';
+import { randomToken, sha256 } from './secrets.ts';
+
+export interface SessionPolicy {
+  /** Absolute family lifetime: rotation never extends it. */
+  lifetimeMs: number;
+  /** A family unused this long is over. */
+  idleMs: number;
+}
+
+export interface StartedSession {
+  session: Session;
+  refreshToken: string;
+}
+
+export type RotateResult =
+  | { kind: 'rotated'; session: Session; user: User; refreshToken: string }
+  | { kind: 'reused'; session: Session }
+  | { kind: 'invalid'; why: 'unknown' | 'revoked' | 'expired' | 'idle' | 'user_disabled'; session?: Session };
+
+export class Sessions {
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly bus: LiveBus,
+    readonly policy: SessionPolicy,
+  ) {}
+
+  async start(userId: string, meta: { amr: string[]; ip: string; userAgent: string | undefined }): Promise<StartedSession> {
+    const refreshToken = randomToken();
+    const now = new Date();
+    const session = await this.prisma.session.create({
+      data: {
+        userId,
+        expiresAt: new Date(now.getTime() + this.policy.lifetimeMs),
+        authTime: now,
+        amr: meta.amr,
+        ip: meta.ip,
+        userAgent: meta.userAgent ?? null,
+        refreshTokens: { create: { tokenHash: sha256(refreshToken) } },
+      },
+    });
+    return { session, refreshToken };
+  }
+
+  /** Single use, race-safe: the UPDATE … WHERE rotated_at IS NULL lets exactly one caller win. */
+  async rotate(refreshToken: string): Promise<RotateResult> {
+    const tokenHash = sha256(refreshToken);
+    const now = new Date();
+    const row = await this.prisma.refreshToken.findUnique({ where: { tokenHash }, include: { session: { include: { user: true } } } });
+    if (!row) return { kind: 'invalid', why: 'unknown' };
+    const { user, ...session } = row.session;
+    if (row.rotatedAt) return { kind: 'reused', session };
+    if (session.revokedAt) return { kind: 'invalid', why: 'revoked', session };
+    if (session.expiresAt <= now) return { kind: 'invalid', why: 'expired', session };
+    if (now.getTime() - session.lastUsedAt.getTime() > this.policy.idleMs) {
+      await this.revoke({ sessionIds: [session.id] }, 'idle_timeout');
+      return { kind: 'invalid', why: 'idle', session };
+    }
+    if (user.disabledAt) return { kind: 'invalid', why: 'user_disabled', session };
+    // Exactly one caller can flip rotated_at; a loser presented a token someone else used.
+    const claimed = await this.prisma.refreshToken.updateMany({ where: { id: row.id, rotatedAt: null }, data: { rotatedAt: now } });
+    if (claimed.count === 0) return { kind: 'reused', session };
+    const next = randomToken();
+    const [updated] = await this.prisma.$transaction([
+      this.prisma.session.update({ where: { id: session.id }, data: { lastUsedAt: now } }),
+      this.prisma.refreshToken.create({ data: { tokenHash: sha256(next), familyId: session.id } }),
+    ]);
+    return { kind: 'rotated', session: updated, user, refreshToken: next };
+  }
+
+  /** Looks a refresh token up without using it (logout with only a cookie). */
+  async findByToken(refreshToken: string): Promise<Session | null> {
+    const row = await this.prisma.refreshToken.findUnique({ where: { tokenHash: sha256(refreshToken) }, include: { session: true } });
+    return row?.session ?? null;
+  }
+
+  /**
+   * Revokes sessions and tells every API process (LISTEN/NOTIFY) to end their sockets and
+   * live subscriptions. Returns the ids actually revoked now.
+   */
+  async revoke(target: { sessionIds: string[] } | { userId: string; exceptSessionId?: string }, reason: string): Promise<string[]> {
+    const where =
+      'sessionIds' in target
+        ? { id: { in: target.sessionIds }, revokedAt: null }
+        : { userId: target.userId, revokedAt: null, ...(target.exceptSessionId ? { id: { not: target.exceptSessionId } } : {}) };
+    const rows = await this.prisma.session.findMany({ where, select: { id: true, userId: true } });
+    if (rows.length === 0) return [];
+    const now = new Date();
+    await this.prisma.session.updateMany({ where: { id: { in: rows.map((r) => r.id) }, revokedAt: null }, data: { revokedAt: now, revokedReason: reason } });
+    const byUser = new Map<string, string[]>();
+    for (const r of rows) byUser.set(r.userId, [...(byUser.get(r.userId) ?? []), r.id]);
+    for (const [userId, sessionIds] of byUser) await this.bus.publish({ type: 'session.revoked', userId, sessionIds, reason });
+    return rows.map((r) => r.id);
+  }
+
+  async listActive(userId: string): Promise<Session[]> {
+    return this.prisma.session.findMany({
+      where: { userId, revokedAt: null, expiresAt: { gt: new Date() }, lastUsedAt: { gt: new Date(Date.now() - this.policy.idleMs) } },
+      orderBy: { lastUsedAt: 'desc' },
+    });
+  }
+
+  async blacklistAccessToken(jti: string, userId: string, expiresAt: Date, reason: string): Promise<void> {
+    await this.prisma.blacklistedToken.upsert({ where: { jti }, update: {}, create: { jti, userId, expiresAt, reason } });
+  }
+
+  /** Housekeeping: rows that can no longer matter. */
+  async purgeExpired(): Promise<void> {
+    const now = new Date();
+    await this.prisma.blacklistedToken.deleteMany({ where: { expiresAt: { lt: now } } });
+    await this.prisma.loginChallenge.deleteMany({ where: { expiresAt: { lt: new Date(now.getTime() - 86_400_000) } } });
+  }
+}
