@@ -1,7 +1,8 @@
 // The typed tRPC client and how each kind of call reaches the API (DESIGN §4):
 //   subscriptions -> WebSocket at /api/ws (token sent in connectionParams)
-//   auth.*        -> /api/auth, unbatched, with the refresh cookie (Path=/api/auth)
+//   auth.* and the other sign-in completions (isSessionProcedure) -> /api/auth, unbatched, with the refresh cookie (Path=/api/auth)
 //   everything else -> /api/trpc, batched, bearer token only
+import { isSessionProcedure } from '@jutsu/shared';
 import type { AppRouter } from '@jutsu/api/router';
 import { createWSClient, httpBatchLink, httpLink, splitLink, wsLink, type HTTPHeaders } from '@trpc/client';
 import { createTRPCReact } from '@trpc/react-query';
@@ -53,7 +54,7 @@ export function createApiClient(): { client: ApiClient; dispose: () => void } {
         condition: (op) => op.type === 'subscription',
         true: wsLink({ client: wsClient, transformer: superjson }),
         false: splitLink({
-          condition: (op) => op.path.startsWith('auth.'),
+          condition: (op) => isSessionProcedure(op.path),
           true: httpLink({ url: '/api/auth', transformer: superjson, headers: bearerHeader, fetch: fetchWithSameOriginCookies }),
           false: httpBatchLink({ url: '/api/trpc', transformer: superjson, headers: bearerHeader, maxURLLength: 2_000 }),
         }),

@@ -3,3 +3,4 @@ export * from './identity.ts';
 export * from './system.ts';
 export * from './errors.ts';
 export * from './password-policy.ts';
+export * from './transport.ts';

@@ -9,11 +9,10 @@ import { pinoHttp } from 'pino-http';
 import { safeUrlForLog } from '../logger.ts';
 import type { AppServices } from '../services.ts';
 import type { AnyTRPCRouter } from '@trpc/server';
+import { isSessionProcedure } from '@jutsu/shared';
 import { createHttpContext } from '../trpc/context.ts';
 import { sendError } from './error-envelope.ts';
 import { securityHeaders } from './security-headers.ts';
-
-const AUTH_PROCEDURE = /^auth\.[A-Za-z]+$/;
 
 /** The built SPA: STATIC_DIR, or apps/web/dist found by walking up from this module. */
 export function findStaticDir(configured: string | undefined): string | undefined {
@@ -81,7 +80,7 @@ export function createApp(services: AppServices, router: AnyTRPCRouter): Express
   // The cookie-bearing mount: one auth.* procedure per request, same-origin JSON POSTs only.
   const authGuard: RequestHandler = (req, res, next) => {
     const proc = req.path.slice(1);
-    if (!AUTH_PROCEDURE.test(proc) || req.query.batch !== undefined) {
+    if (!isSessionProcedure(proc) || req.query.batch !== undefined) {
       sendError(res, 404, 'NOT_FOUND', 'No such auth procedure');
       return;
     }
@@ -100,10 +99,10 @@ export function createApp(services: AppServices, router: AnyTRPCRouter): Express
   };
   app.use('/api/auth', authGuard, createExpressMiddleware({ router, createContext, onError, maxBodySize }));
 
-  // Everything else; auth.* is refused here so session cookies only ever flow via /api/auth.
+  // Everything else; session procedures are refused here so cookies only flow via /api/auth.
   const notAuth: RequestHandler = (req, res, next) => {
     const procs = req.path.slice(1).split(',');
-    if (procs.some((p) => p.startsWith('auth.'))) {
+    if (procs.some((p) => p.startsWith('auth.') || isSessionProcedure(p))) {
       sendError(res, 404, 'NOT_FOUND', 'auth procedures are served at /api/auth');
       return;
     }

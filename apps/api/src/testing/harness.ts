@@ -6,6 +6,7 @@ import { Writable } from 'node:stream';
 import { createTRPCClient, createWSClient, httpBatchLink, httpLink, splitLink, wsLink, type TRPCClient } from '@trpc/client';
 import type { AnyTRPCRouter } from '@trpc/server';
 import superjson from 'superjson';
+import { isSessionProcedure } from '@jutsu/shared';
 import WebSocket from 'ws';
 import { createTestDatabase, type TestDatabase } from '@jutsu/db/testing';
 import { loadConfig, type Config } from '../config.ts';
@@ -127,7 +128,7 @@ export function createClient<R extends AnyTRPCRouter = AppRouter>(h: Harness, op
         condition: (op) => op.type === 'subscription',
         true: wsLink({ client: wsClient, transformer: superjson }),
         false: splitLink({
-          condition: (op) => op.path.startsWith('auth.'),
+          condition: (op) => isSessionProcedure(op.path),
           true: httpLink({ url: `${h.url}/api/auth`, transformer: superjson, headers, fetch: cookieFetch(jar) }),
           false: httpBatchLink({ url: `${h.url}/api/trpc`, transformer: superjson, headers }),
         }),
