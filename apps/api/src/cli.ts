@@ -4,21 +4,11 @@ import { migrate, openDatabase, redactDatabaseUrl } from '@jutsu/db';
 import { ConfigError, loadConfig } from './config.ts';
 import { SecurityEvents } from './security/security-events.ts';
 import { serve } from './serve.ts';
+import { withDatabase, type CommandTable } from './cli-support.ts';
+import { USER_COMMANDS } from './auth/cli.ts';
+import { StartupError } from './auth/first-admin.ts';
 
-type Command = (args: string[]) => Promise<number>;
-
-async function withDatabase<T>(fn: (db: Awaited<ReturnType<typeof openDatabase>>) => Promise<T>): Promise<T> {
-  const config = loadConfig();
-  const db = await openDatabase({ url: config.DATABASE_URL, dataDir: config.PGLITE_DIR });
-  try {
-    await migrate(db.sql);
-    return await fn(db);
-  } finally {
-    await db.close();
-  }
-}
-
-export const COMMANDS: Record<string, { help: string; run: Command }> = {
+const CORE_COMMANDS: CommandTable = {
   serve: {
     help: 'start the API and dashboard',
     run: async () => {
@@ -56,6 +46,12 @@ export const COMMANDS: Record<string, { help: string; run: Command }> = {
   },
 };
 
+// Each capability contributes its operator commands here.
+export const COMMANDS: CommandTable = {
+  ...CORE_COMMANDS,
+  ...USER_COMMANDS,
+};
+
 function usage(): string {
   return ['usage: jutsu <command>', '', ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(22)} ${c.help}`)].join('\n');
 }
@@ -72,7 +68,7 @@ export async function runCli(argv: string[]): Promise<number> {
   try {
     return await command.run(argv.slice(name.split(' ').length));
   } catch (err) {
-    if (err instanceof ConfigError) {
+    if (err instanceof ConfigError || err instanceof StartupError) {
       console.error(err.message);
       return 1;
     }

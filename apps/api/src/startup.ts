@@ -1,6 +1,11 @@
-// Work done once at start, after migrations: first-account creation and the like.
+// Work done once at start, after migrations, in order. Each capability adds its task here.
+import { createFirstAdminFromEnv } from './auth/first-admin.ts';
 import type { AppServices } from './services.ts';
 
-export async function runStartupTasks(_services: AppServices): Promise<void> {
-  // Filled by the identity capabilities (first admin, bootstrap invitation).
+export type StartupTask = (services: AppServices) => Promise<void>;
+
+export const STARTUP_TASKS: StartupTask[] = [createFirstAdminFromEnv];
+
+export async function runStartupTasks(services: AppServices): Promise<void> {
+  for (const task of STARTUP_TASKS) await task(services);
 }
