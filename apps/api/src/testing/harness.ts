@@ -121,6 +121,8 @@ export function createClient<R extends AnyTRPCRouter = AppRouter>(h: Harness, op
     WebSocket: OriginWebSocket as unknown as typeof globalThis.WebSocket,
     connectionParams: () => ({ token: opts.token?.() ?? '' }),
     retryDelayMs: () => 50,
+    // Connect at the first subscription, with the token of that moment (as the SPA does).
+    lazy: { enabled: true, closeMs: 0 },
   });
   const client = createTRPCClient<AppRouter>({
     links: [
