@@ -13,9 +13,10 @@ export async function serve(): Promise<void> {
   }
   if (!config.AUTH_REQUIRED) logger.warn('AUTH_REQUIRED=false is ignored: authentication cannot be switched off');
   const services = await createServices(config, logger);
+  // Before accepting requests: the first admin (or bootstrap link) exists by the time anyone can sign in.
+  await runStartupTasks(services);
   const running = await startServer(services, { port: config.PORT, host: config.HOST });
   logger.info({ url: config.PUBLIC_URL, port: running.port, database: services.db.kind }, 'Jutsu Labs is listening');
-  await runStartupTasks(services);
 
   let stopping = false;
   const stop = (signal: string) => {
