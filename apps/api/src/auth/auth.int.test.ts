@@ -5,6 +5,7 @@ import bcrypt from 'bcryptjs';
 import { SignJWT, UnsecuredJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import type { AppRouter } from '../trpc/app-router.ts';
 import { createClient, eventually, startHarness, TEST_ORIGIN, type Harness } from '../testing/harness.ts';
 import { mailText, startSmtp, type TestSmtp } from '../testing/smtp.ts';
 import { deriveKey } from './access-token.ts';
@@ -46,11 +47,11 @@ function reasonOf(err: unknown): string | undefined {
   return err instanceof TRPCClientError ? (err.data as { reason?: string } | undefined)?.reason : undefined;
 }
 
-async function failure(p: Promise<unknown>): Promise<TRPCClientError<never>> {
+async function failure(p: Promise<unknown>): Promise<TRPCClientError<AppRouter>> {
   try {
     await p;
   } catch (err) {
-    if (err instanceof TRPCClientError) return err as TRPCClientError<never>;
+    if (err instanceof TRPCClientError) return err as TRPCClientError<AppRouter>;
     throw err;
   }
   throw new Error('expected the call to fail');
