@@ -1,0 +1,183 @@
+// admin.*: user administration and the security log. Every procedure requires the admin
+// role (procedure meta); every change is a security event (the audit names below).
+import { TRPCError } from '@trpc/server';
+import { ROLE_RANK, securityEventsListInput, setRoleInput, userIdInput } from '@jutsu/shared';
+import type { Prisma } from '@jutsu/db';
+import { accountThrottleKey } from '../auth/sign-in.ts';
+import { revokeInvitationsCreatedBy } from '../invitation/service.ts';
+import type { AuthedContext } from '../trpc/context.ts';
+import { roleProcedure, router } from '../trpc/procedures.ts';
+import { changeUserGuarded } from './users.ts';
+
+const adminProcedure = roleProcedure('admin');
+
+async function targetUser(ctx: AuthedContext, id: string) {
+  ctx.audit.details = { targetUserId: id };
+  const user = await ctx.services.prisma.user.findUnique({ where: { id } });
+  if (!user) throw new TRPCError({ code: 'NOT_FOUND', message: 'No such user.' });
+  ctx.audit.details = { targetUserId: user.id, targetUsername: user.username };
+  return user;
+}
+
+const usersRouter = router({
+  list: adminProcedure.meta({ rateLimit: 'admin', audit: false }).query(async ({ ctx }) => {
+    const now = new Date();
+    const idleSince = new Date(now.getTime() - ctx.services.sessions.policy.idleMs);
+    const rows = await ctx.services.prisma.user.findMany({
+      orderBy: { createdAt: 'asc' },
+      include: {
+        _count: {
+          select: {
+            passkeys: true,
+            sessions: { where: { revokedAt: null, expiresAt: { gt: now }, lastUsedAt: { gt: idleSince } } },
+          },
+        },
+      },
+    });
+    // Explicit fields: never a password hash, TOTP secret or WebAuthn handle.
+    return rows.map((u) => ({
+      id: u.id,
+      username: u.username,
+      email: u.email,
+      role: u.role,
+      disabledAt: u.disabledAt,
+      lockedAt: u.lockedAt,
+      lockedReason: u.lockedReason,
+      twoFactorEnabled: u.totpEnabledAt !== null,
+      passkeys: u._count.passkeys,
+      activeSessions: u._count.sessions,
+      mustChangePassword: u.mustChangePassword,
+      lastLoginAt: u.lastLoginAt,
+      lastLoginIp: u.lastLoginIp,
+      createdAt: u.createdAt,
+    }));
+  }),
+
+  /** Raising a role to admin is a critical (alerted) event; the last active admin keeps the role. */
+  setRole: adminProcedure
+    .meta({ rateLimit: 'admin', audit: 'user.role_changed', recentAuthMinutes: 15 })
+    .input(setRoleInput)
+    .mutation(async ({ ctx, input }) => {
+      ctx.audit.details = { targetUserId: input.id, to: input.role };
+      ctx.audit.severity = input.role === 'admin' ? 'critical' : 'warning';
+      const { before, after } = await changeUserGuarded(ctx.services.prisma, input.id, { role: input.role });
+      const changed = before.role !== after.role;
+      let invitationsRevoked = 0;
+      if (changed && before.role === 'admin') invitationsRevoked = await revokeInvitationsCreatedBy(ctx.services.prisma, before.id, ctx.auth.userId);
+      // A lower role applies to the next call already (the role is read per request); open
+      // subscriptions on this process are ended so they re-authorise (4001: refresh, reconnect).
+      // Every replica closes the user's sockets so subscriptions re-authorise with the new role.
+      if (changed && ROLE_RANK[after.role] < ROLE_RANK[before.role]) await ctx.services.liveBus.publish({ type: 'user.reauthorize', userId: after.id });
+      ctx.audit.details = { targetUserId: after.id, targetUsername: after.username, from: before.role, to: after.role, changed, invitationsRevoked };
+      return { id: after.id, role: after.role, changed };
+    }),
+
+  /** Ends every session and WebSocket of the user at once; the last active admin cannot be disabled. */
+  disable: adminProcedure
+    .meta({ rateLimit: 'admin', audit: 'user.disabled' })
+    .input(userIdInput)
+    .mutation(async ({ ctx, input }) => {
+      const { prisma, sessions, liveBus, sockets } = ctx.services;
+      ctx.audit.details = { targetUserId: input.id };
+      ctx.audit.severity = 'warning';
+      const { after } = await changeUserGuarded(prisma, input.id, { disable: true });
+      await liveBus.publish({ type: 'user.disabled', userId: after.id });
+      const revoked = await sessions.revoke({ userId: after.id }, 'user_disabled');
+      sockets.closeUser(after.id);
+      const invitationsRevoked = await revokeInvitationsCreatedBy(prisma, after.id, ctx.auth.userId);
+      ctx.audit.details = { targetUserId: after.id, targetUsername: after.username, sessionsRevoked: revoked.length, invitationsRevoked };
+      return { ok: true as const, sessionsRevoked: revoked.length };
+    }),
+
+  enable: adminProcedure
+    .meta({ rateLimit: 'admin', audit: 'user.enabled' })
+    .input(userIdInput)
+    .mutation(async ({ ctx, input }) => {
+      const user = await targetUser(ctx, input.id);
+      ctx.audit.severity = 'warning';
+      if (user.disabledAt) await ctx.services.prisma.user.update({ where: { id: user.id }, data: { disabledAt: null } });
+      return { ok: true as const };
+    }),
+
+  /** For a lost authenticator: TOTP and backup codes are removed and every session ends. */
+  resetTwoFactor: adminProcedure
+    .meta({ rateLimit: 'admin', audit: 'user.two_factor_reset', recentAuthMinutes: 15 })
+    .input(userIdInput)
+    .mutation(async ({ ctx, input }) => {
+      const { prisma, sessions, sockets } = ctx.services;
+      const user = await targetUser(ctx, input.id);
+      ctx.audit.severity = 'critical';
+      const [, codes] = await prisma.$transaction([
+        prisma.user.update({
+          where: { id: user.id },
+          data: { totpSecret: null, totpEnabledAt: null, totpLastStep: null, totpPendingSecret: null, totpPendingCreatedAt: null },
+        }),
+        prisma.backupCode.deleteMany({ where: { userId: user.id } }),
+      ]);
+      const revoked = await sessions.revoke({ userId: user.id }, 'two_factor_reset');
+      sockets.closeSessions(revoked);
+      ctx.audit.details = { ...ctx.audit.details, hadTwoFactor: user.totpEnabledAt !== null, backupCodesDeleted: codes.count, sessionsRevoked: revoked.length };
+      return { ok: true as const, sessionsRevoked: revoked.length };
+    }),
+
+  revokeSessions: adminProcedure
+    .meta({ rateLimit: 'admin', audit: 'user.sessions_revoked' })
+    .input(userIdInput)
+    .mutation(async ({ ctx, input }) => {
+      const user = await targetUser(ctx, input.id);
+      ctx.audit.severity = 'warning';
+      const revoked = await ctx.services.sessions.revoke({ userId: user.id }, 'revoked_by_admin');
+      ctx.services.sockets.closeSessions(revoked);
+      ctx.audit.details = { ...ctx.audit.details, sessionsRevoked: revoked.length };
+      return { revoked: revoked.length };
+    }),
+
+  /** Lifts a sign-in lockout (database lock and the per-name delay). */
+  unlock: adminProcedure
+    .meta({ rateLimit: 'admin', audit: 'user.unlocked' })
+    .input(userIdInput)
+    .mutation(async ({ ctx, input }) => {
+      const user = await targetUser(ctx, input.id);
+      ctx.audit.severity = 'warning';
+      await ctx.services.prisma.user.update({ where: { id: user.id }, data: { lockedAt: null, lockedReason: null, failedLoginCount: 0 } });
+      await ctx.services.rateLimits.reset('loginAccount', accountThrottleKey(user.username));
+      ctx.audit.details = { ...ctx.audit.details, wasLocked: user.lockedAt !== null };
+      return { ok: true as const };
+    }),
+});
+
+const securityEventsRouter = router({
+  /** Newest first, keyset-paginated by id: pass `nextCursor` back as `cursor`. */
+  list: adminProcedure
+    .meta({ rateLimit: 'admin', audit: false })
+    .input(securityEventsListInput)
+    .query(async ({ ctx, input }) => {
+      const where: Prisma.SecurityEventWhereInput = {
+        ...(input.cursor ? { id: { lt: BigInt(input.cursor) } } : {}),
+        ...(input.severity ? { severity: input.severity } : {}),
+        ...(input.type ? { type: input.type } : {}),
+        ...(input.userId ? { userId: input.userId } : {}),
+      };
+      const rows = await ctx.services.prisma.securityEvent.findMany({ where, orderBy: { id: 'desc' }, take: input.limit + 1 });
+      const page = rows.slice(0, input.limit);
+      return {
+        items: page.map((e) => ({
+          id: e.id.toString(),
+          createdAt: e.createdAt,
+          type: e.type,
+          severity: e.severity,
+          userId: e.userId,
+          username: e.username,
+          ip: e.ip,
+          userAgent: e.userAgent,
+          details: e.details as Record<string, unknown>,
+        })),
+        nextCursor: rows.length > input.limit ? page[page.length - 1]!.id.toString() : null,
+      };
+    }),
+});
+
+export const adminRouter = router({
+  users: usersRouter,
+  securityEvents: securityEventsRouter,
+});
