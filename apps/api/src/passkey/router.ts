@@ -1,0 +1,126 @@
+// passkey.*: adding, listing, renaming and removing passkeys; passwordless sign-in (a passkey
+// with user verification counts as two factors); and step-up with a passkey instead of the
+// password. passkey.authenticate is served at /api/auth (it sets the session cookies).
+import { z } from 'zod';
+import { completeSignIn } from '../auth/sign-in.ts';
+import { appError } from '../trpc/errors.ts';
+import { authedProcedure, publicProcedure, router } from '../trpc/procedures.ts';
+import { sendPasskeyAddedNotice } from './notice.ts';
+import {
+  authenticationResponseSchema,
+  passkeyNameSchema,
+  registrationResponseSchema,
+  toAuthenticationResponse,
+  toRegistrationResponse,
+} from './schemas.ts';
+import { authenticationOptions, reauthenticationOptions, registerPasskey, registrationOptions, verifyAssertion } from './service.ts';
+
+/** Minutes since the last password/passkey proof within which passkeys may be added or removed. */
+export const PASSKEY_RECENT_AUTH_MINUTES = 10;
+
+const notFound = () => appError('NOT_FOUND', 'PASSKEY_NOT_FOUND', 'No such passkey.');
+
+export const passkeyRouter = router({
+  /** Options for startRegistration(); stores a challenge bound to the caller (5 minutes). */
+  registrationOptions: authedProcedure
+    .meta({ rateLimit: 'sensitive', audit: false, recentAuthMinutes: PASSKEY_RECENT_AUTH_MINUTES })
+    .mutation(({ ctx }) => registrationOptions(ctx)),
+
+  /** Verifies startRegistration()'s result and stores the passkey; tells the owner. */
+  register: authedProcedure
+    .meta({ rateLimit: 'sensitive', audit: 'passkey.added', recentAuthMinutes: PASSKEY_RECENT_AUTH_MINUTES })
+    .input(z.object({ response: registrationResponseSchema, name: passkeyNameSchema }))
+    .mutation(async ({ ctx, input }) => {
+      const passkey = await registerPasskey(ctx, toRegistrationResponse(input.response), input.name);
+      ctx.audit.severity = 'warning';
+      ctx.audit.details = { passkeyId: passkey.id, name: passkey.name, deviceType: passkey.deviceType, backedUp: passkey.backedUp, aaguid: passkey.aaguid };
+      const user = await ctx.services.prisma.user.findUniqueOrThrow({ where: { id: ctx.auth.userId } });
+      sendPasskeyAddedNotice(ctx, user, passkey.name);
+      return { id: passkey.id, name: passkey.name, createdAt: passkey.createdAt, deviceType: passkey.deviceType, backedUp: passkey.backedUp };
+    }),
+
+  /**
+   * Options for startAuthentication(). No username: discoverable credential (passwordless,
+   * the authenticator picks the account). With a username: that account's credentials.
+   */
+  authenticationOptions: publicProcedure
+    .meta({ rateLimit: 'passkeyLogin', audit: false })
+    .input(z.object({ username: z.string().trim().min(1).max(64).regex(/^[^\p{Cc}]+$/u, 'Not a username').optional() }).optional())
+    .mutation(({ ctx, input }) => authenticationOptions(ctx, input?.username)),
+
+  /**
+   * Passkey sign-in: the same result as a completed auth.login. Not subject to the password
+   * lockout or the per-account password throttle (own rate-limit bucket); a disabled account
+   * is still refused.
+   */
+  authenticate: publicProcedure
+    .meta({ rateLimit: 'passkeyLogin', audit: 'auth.login' })
+    .input(z.object({ response: authenticationResponseSchema }))
+    .mutation(async ({ ctx, input }) => {
+      ctx.audit.details = { method: 'passkey' };
+      const { passkey, user } = await verifyAssertion(ctx, toAuthenticationResponse(input.response));
+      // Only the passkey's holder learns why the account cannot sign in.
+      if (user.disabledAt) throw appError('FORBIDDEN', 'ACCOUNT_DISABLED', 'This account is disabled. Ask an administrator.');
+      ctx.audit.details = { method: 'passkey', passkeyId: passkey.id };
+      return completeSignIn(ctx, user, ['passkey']);
+    }),
+
+  /** Step-up options for the signed-in user (their own passkeys). */
+  reauthenticationOptions: authedProcedure.meta({ rateLimit: 'sensitive', audit: false }).mutation(({ ctx }) => reauthenticationOptions(ctx)),
+
+  /** Step-up with a passkey: like auth.reauthenticate, renews this session's proof of presence. */
+  reauthenticate: authedProcedure
+    .meta({ rateLimit: 'sensitive', audit: 'auth.reauthenticated' })
+    .input(z.object({ response: authenticationResponseSchema }))
+    .mutation(async ({ ctx, input }) => {
+      ctx.audit.details = { method: 'passkey' };
+      const { passkey } = await verifyAssertion(ctx, toAuthenticationResponse(input.response), ctx.auth.userId);
+      const authTime = new Date();
+      await ctx.services.prisma.session.update({ where: { id: ctx.auth.sessionId }, data: { authTime } });
+      ctx.audit.details = { method: 'passkey', passkeyId: passkey.id };
+      return { authTime };
+    }),
+
+  list: authedProcedure.meta({ rateLimit: 'api', audit: false }).query(async ({ ctx }) => {
+    const rows = await ctx.services.prisma.passkey.findMany({ where: { userId: ctx.auth.userId }, orderBy: { createdAt: 'asc' } });
+    return rows.map((p) => ({
+      id: p.id,
+      name: p.name,
+      createdAt: p.createdAt,
+      lastUsedAt: p.lastUsedAt,
+      deviceType: p.deviceType as 'singleDevice' | 'multiDevice',
+      backedUp: p.backedUp,
+      transports: p.transports,
+      aaguid: p.aaguid,
+    }));
+  }),
+
+  rename: authedProcedure
+    .meta({ rateLimit: 'sensitive', audit: 'passkey.renamed' })
+    .input(z.object({ id: z.uuid(), name: passkeyNameSchema }))
+    .mutation(async ({ ctx, input }) => {
+      // Another user's passkey id is indistinguishable from a missing one.
+      const res = await ctx.services.prisma.passkey.updateMany({ where: { id: input.id, userId: ctx.auth.userId }, data: { name: input.name } });
+      if (res.count !== 1) throw notFound();
+      ctx.audit.details = { passkeyId: input.id, name: input.name };
+      return { id: input.id, name: input.name };
+    }),
+
+  remove: authedProcedure
+    .meta({ rateLimit: 'sensitive', audit: 'passkey.removed', recentAuthMinutes: PASSKEY_RECENT_AUTH_MINUTES })
+    .input(z.object({ id: z.uuid() }))
+    .mutation(async ({ ctx, input }) => {
+      const { prisma } = ctx.services;
+      const passkey = await prisma.passkey.findFirst({ where: { id: input.id, userId: ctx.auth.userId } });
+      if (!passkey) throw notFound();
+      const user = await prisma.user.findUniqueOrThrow({ where: { id: ctx.auth.userId }, select: { passwordHash: true } });
+      if (!user.passwordHash && (await prisma.passkey.count({ where: { userId: ctx.auth.userId } })) <= 1) {
+        throw appError('BAD_REQUEST', 'LAST_SIGN_IN_METHOD', 'This is the only way to sign in to this account. Add another passkey or set a password first.');
+      }
+      const res = await prisma.passkey.deleteMany({ where: { id: passkey.id, userId: ctx.auth.userId } });
+      if (res.count !== 1) throw notFound();
+      ctx.audit.severity = 'warning';
+      ctx.audit.details = { passkeyId: passkey.id, name: passkey.name };
+      return { ok: true as const };
+    }),
+});
