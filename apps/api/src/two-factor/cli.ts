@@ -1,0 +1,178 @@
+// Operator commands for encrypted secrets and two-factor sign-in: keys generate/rotate,
+// users reset-2fa (owner recovery), import-legacy-2fa (from the earlier system).
+import { parseArgs } from 'node:util';
+import { redactDatabaseUrl, type Database } from '@jutsu/db';
+import { withDatabase, type CommandTable } from '../cli-support.ts';
+import { Sessions } from '../auth/sessions.ts';
+import { loadConfig, type Config } from '../config.ts';
+import { LiveBus } from '../http/live-bus.ts';
+import { createLogger } from '../logger.ts';
+import { Alerts } from '../security/alerts.ts';
+import { describeProblems, Keyring, rotateEncryptedColumns } from '../security/keyring.ts';
+import { Mailer } from '../security/mailer.ts';
+import { SecurityEvents, type SecurityEventInput } from '../security/security-events.ts';
+import { importLegacyTwoFactor, LegacyImportError, readLegacyDatabase, readLegacyJsonFile } from './legacy-import.ts';
+
+/** Records an event; a critical one also goes to the alert outbox (sent now if possible). */
+async function recordEvent(db: Database, config: Config, input: SecurityEventInput): Promise<void> {
+  const event = await new SecurityEvents(db.prisma).record(input);
+  if (event.severity !== 'critical') return;
+  const mailer = Mailer.fromConfig(config);
+  const alerts = new Alerts(db.prisma, config, createLogger({ level: 'warn' }), mailer);
+  try {
+    await alerts.enqueue(event);
+    await alerts.kick(); // what fails here stays pending for the server to retry
+  } finally {
+    mailer?.close();
+  }
+}
+
+export const TWO_FACTOR_COMMANDS: CommandTable = {
+  'keys generate': {
+    help: 'print a new ENCRYPTION_KEYS entry (id:base64key): [--id <id>]',
+    run: async (args) => {
+      const { values } = parseArgs({ args, options: { id: { type: 'string' } }, strict: true });
+      let entry: string;
+      try {
+        entry = Keyring.generateEntry(values.id);
+      } catch (err) {
+        console.error((err as Error).message);
+        return 2;
+      }
+      console.log(entry);
+      console.error(
+        'Put it FIRST in ENCRYPTION_KEYS and keep the current keys after it (first encrypts, all decrypt), ' +
+          'restart every API process, then run `jutsu keys rotate`. Keep it secret: it is shown only this once.',
+      );
+      return 0;
+    },
+  },
+
+  'keys rotate': {
+    help: 're-encrypt every stored secret with the first ENCRYPTION_KEYS key',
+    run: async () => {
+      const config = loadConfig();
+      const keyring = Keyring.parse(config.ENCRYPTION_KEYS);
+      if (!keyring.configured) {
+        console.error('ENCRYPTION_KEYS is not set: there is no key to rotate to.');
+        return 1;
+      }
+      return withDatabase(async (db) => {
+        const report = await rotateEncryptedColumns(db.prisma, keyring);
+        for (const c of report.columns) {
+          console.log(`${c.column}: ${c.rotated} re-encrypted, ${c.alreadyCurrent} already on "${report.primaryKeyId}"${c.changedMeanwhile ? `, ${c.changedMeanwhile} changed meanwhile (run again)` : ''}`);
+        }
+        await recordEvent(db, config, {
+          type: 'encryption.keys_rotated',
+          severity: 'warning',
+          details: {
+            primaryKeyId: report.primaryKeyId,
+            rotated: report.columns.reduce((n, c) => n + c.rotated, 0),
+            problems: report.problems.length,
+            via: 'cli',
+          },
+        });
+        if (report.problems.length) {
+          console.error(`Some stored secrets could not be decrypted and were left as they are:\n  - ${describeProblems(report.problems).join('\n  - ')}`);
+          console.error('Add the key they need to ENCRYPTION_KEYS (after the first) and run jutsu keys rotate again. Do not remove any key yet.');
+          return 1;
+        }
+        if (report.columns.some((c) => c.changedMeanwhile > 0)) {
+          console.error('Some values changed while rotating: run jutsu keys rotate again before removing old keys.');
+          return 1;
+        }
+        const old = keyring.keyIds.slice(1);
+        console.log(
+          old.length
+            ? `Every stored secret now uses key "${report.primaryKeyId}". You can remove ${old.map((k) => `"${k}"`).join(', ')} from ENCRYPTION_KEYS.`
+            : `Every stored secret uses key "${report.primaryKeyId}".`,
+        );
+        return 0;
+      });
+    },
+  },
+
+  'users reset-2fa': {
+    help: 'turn off two-factor sign-in for an account (owner recovery): users reset-2fa <username>',
+    run: async (args) => {
+      const name = args[0]?.normalize('NFKC').toLowerCase().trim();
+      if (!name || args.length > 1) {
+        console.error('usage: jutsu users reset-2fa <username>');
+        return 2;
+      }
+      const config = loadConfig();
+      return withDatabase(async (db) => {
+        const user = await db.prisma.user.findUnique({ where: { username: name } });
+        if (!user) {
+          console.error(`no user ${name}`);
+          return 1;
+        }
+        const codes = await db.prisma.$transaction(async (tx) => {
+          await tx.user.update({
+            where: { id: user.id },
+            data: { totpSecret: null, totpEnabledAt: null, totpLastStep: null, totpPendingSecret: null, totpPendingCreatedAt: null },
+          });
+          return (await tx.backupCode.deleteMany({ where: { userId: user.id } })).count;
+        });
+        // Every session of the account ends (also in running servers, through LISTEN/NOTIFY).
+        const sessions = new Sessions(db.prisma, new LiveBus(db.sql, createLogger({ level: 'warn' })), { lifetimeMs: 0, idleMs: 0 });
+        const revoked = await sessions.revoke({ userId: user.id }, 'two_factor_reset');
+        await recordEvent(db, config, {
+          type: 'two_factor.reset',
+          severity: 'critical',
+          userId: user.id,
+          username: user.username,
+          details: { via: 'cli', wasEnabled: user.totpEnabledAt !== null, backupCodesDeleted: codes, sessionsRevoked: revoked.length },
+        });
+        console.log(
+          user.totpEnabledAt
+            ? `two-factor sign-in is off for ${name}; ${revoked.length} session(s) ended. They sign in with their password and can set it up again.`
+            : `${name} had no two-factor sign-in; pending setup cleared, ${revoked.length} session(s) ended.`,
+        );
+        return 0;
+      });
+    },
+  },
+
+  'import-legacy-2fa': {
+    help: 'import TOTP secrets and backup codes of the earlier system: --file <users.json> | --database-url <url> (or LEGACY_DATABASE_URL) [--dry-run]',
+    run: async (args) => {
+      const { values } = parseArgs({
+        args,
+        options: { file: { type: 'string' }, 'database-url': { type: 'string' }, 'dry-run': { type: 'boolean', default: false } },
+        strict: true,
+      });
+      const url = values['database-url'] ?? process.env.LEGACY_DATABASE_URL;
+      if (Boolean(values.file) === Boolean(url)) {
+        console.error('usage: jutsu import-legacy-2fa --file <users.json> | --database-url <postgresql://…> [--dry-run]');
+        return 2;
+      }
+      const config = loadConfig();
+      const keyring = Keyring.parse(config.ENCRYPTION_KEYS);
+      let records;
+      try {
+        records = values.file ? await readLegacyJsonFile(values.file) : await readLegacyDatabase(url!);
+      } catch (err) {
+        if (err instanceof LegacyImportError) {
+          console.error(`import-legacy-2fa: ${err.message}`);
+          return 1;
+        }
+        if (!url) throw err;
+        // Driver errors can echo the URL: show only the redacted one.
+        console.error(`import-legacy-2fa: could not read ${redactDatabaseUrl(url)}: ${(err as Error).message.replaceAll(url, redactDatabaseUrl(url))}`);
+        return 1;
+      }
+      console.log(`read ${records.length} legacy record(s) from ${values.file ?? redactDatabaseUrl(url)}`);
+      return withDatabase(async (db) => {
+        const outcomes = await importLegacyTwoFactor({ prisma: db.prisma, keyring, securityEvents: new SecurityEvents(db.prisma) }, records, { dryRun: values['dry-run'] });
+        for (const o of outcomes) {
+          const what = o.status === 'imported' ? `imported (${o.backupCodes ?? 0} backup codes)` : 'skipped';
+          console.log(`  ${o.username}: ${what}${o.note ? ` — ${o.note}` : ''}`);
+        }
+        const imported = outcomes.filter((o) => o.status === 'imported').length;
+        console.log(`${values['dry-run'] ? 'dry run: would import' : 'imported'} ${imported}, skipped ${outcomes.length - imported}`);
+        return 0;
+      });
+    },
+  },
+};
