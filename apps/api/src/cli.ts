@@ -6,6 +6,8 @@ import { SecurityEvents } from './security/security-events.ts';
 import { serve } from './serve.ts';
 import { withDatabase, type CommandTable } from './cli-support.ts';
 import { USER_COMMANDS } from './auth/cli.ts';
+import { INVITATION_COMMANDS } from './invitation/cli.ts';
+import { TWO_FACTOR_COMMANDS } from './two-factor/cli.ts';
 import { StartupError } from './auth/first-admin.ts';
 
 const CORE_COMMANDS: CommandTable = {
@@ -50,6 +52,8 @@ const CORE_COMMANDS: CommandTable = {
 export const COMMANDS: CommandTable = {
   ...CORE_COMMANDS,
   ...USER_COMMANDS,
+  ...INVITATION_COMMANDS,
+  ...TWO_FACTOR_COMMANDS,
 };
 
 function usage(): string {

@@ -55,5 +55,5 @@ export function createLogger(opts: { level: string; destination?: DestinationStr
 export function safeUrlForLog(url: string | undefined): string {
   if (!url) return '';
   const pathOnly = url.split('?')[0] ?? '';
-  return pathOnly.replace(/\/(invite|recover|device-notice)\/[^/]+/g, '/$1/[redacted]');
+  return pathOnly.replace(/\/(invite|not-me)\/[^/]+/g, '/$1/[redacted]');
 }

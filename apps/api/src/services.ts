@@ -8,9 +8,10 @@ import { Sessions } from './auth/sessions.ts';
 import type { Config } from './config.ts';
 import { clientIp, compileTrust, type TrustFn } from './http/client-ip.ts';
 import { LiveBus } from './http/live-bus.ts';
-import { SocketRegistry } from './http/socket-registry.ts';
+import { SocketRegistry, WS_CLOSE } from './http/socket-registry.ts';
 import type { Logger } from './logger.ts';
 import { Alerts } from './security/alerts.ts';
+import { Keyring } from './security/keyring.ts';
 import { Mailer } from './security/mailer.ts';
 import { RateLimits, rateLimitBuckets } from './security/rate-limit.ts';
 import { SecurityEvents } from './security/security-events.ts';
@@ -29,6 +30,8 @@ export interface AppServices {
   sockets: SocketRegistry;
   sessions: Sessions;
   loginChallenges: LoginChallenges;
+  /** AES-256-GCM for secrets at rest (ENCRYPTION_KEYS). */
+  keyring: Keyring;
   mailer: Mailer | undefined;
   alerts: Alerts;
   trust: TrustFn;
@@ -47,6 +50,7 @@ export interface ServiceOptions {
 }
 
 export async function createServices(config: Config, logger: Logger, opts: ServiceOptions = {}): Promise<AppServices> {
+  const keyring = Keyring.parse(config.ENCRYPTION_KEYS); // before anything opens: a bad key list fails fast
   const db = opts.db ?? (await openDatabase({ url: config.DATABASE_URL, dataDir: config.PGLITE_DIR }));
   if (!opts.db) {
     logger.info({ database: redactDatabaseUrl(config.DATABASE_URL), kind: db.kind }, 'database opened');
@@ -74,6 +78,8 @@ export async function createServices(config: Config, logger: Logger, opts: Servi
     } else if (e.type === 'user.disabled') {
       const t = setTimeout(() => sockets.closeUser(e.userId), 100);
       t.unref();
+    } else if (e.type === 'user.reauthorize') {
+      sockets.closeUser(e.userId, WS_CLOSE.tokenExpired);
     }
   });
   const services: AppServices = {
@@ -91,6 +97,7 @@ export async function createServices(config: Config, logger: Logger, opts: Servi
       idleMs: config.SESSION_IDLE_MINUTES * 60_000,
     }),
     loginChallenges: new LoginChallenges(db.prisma),
+    keyring,
     mailer,
     alerts,
     trust,

@@ -1,10 +1,23 @@
 // Work done once at start, after migrations, in order. Each capability adds its task here.
-import { createFirstAdminFromEnv } from './auth/first-admin.ts';
+import { createFirstAdminFromEnv, StartupError } from './auth/first-admin.ts';
+import { printBootstrapInvitation } from './invitation/bootstrap.ts';
+import { relyingParty, RelyingPartyConfigError } from './passkey/webauthn-config.ts';
+import { checkEncryptionKeys } from './security/keyring.ts';
 import type { AppServices } from './services.ts';
 
 export type StartupTask = (services: AppServices) => Promise<void>;
 
-export const STARTUP_TASKS: StartupTask[] = [createFirstAdminFromEnv];
+/** Wrong WEBAUTHN_* settings fail the start, not the first passkey ceremony. */
+async function checkRelyingParty(services: AppServices): Promise<void> {
+  try {
+    relyingParty(services.config);
+  } catch (err) {
+    if (err instanceof RelyingPartyConfigError) throw new StartupError(err.message);
+    throw err;
+  }
+}
+
+export const STARTUP_TASKS: StartupTask[] = [checkEncryptionKeys, checkRelyingParty, createFirstAdminFromEnv, printBootstrapInvitation];
 
 export async function runStartupTasks(services: AppServices): Promise<void> {
   for (const task of STARTUP_TASKS) await task(services);

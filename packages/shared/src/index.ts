@@ -4,3 +4,4 @@ export * from './system.ts';
 export * from './errors.ts';
 export * from './password-policy.ts';
 export * from './transport.ts';
+export * from './admin.ts';

@@ -314,8 +314,14 @@ describe('sign-in and sessions', () => {
     expect(mail.to).toEqual([user.email]);
     const token = /\/not-me\/([A-Za-z0-9_-]+)/.exec(mailText(mail.raw))![1]!;
     secrets.push(token);
+    // The owner's old passkey, and one the intruder added after signing in.
+    const pk = (name: string, createdAt: Date) =>
+      h.services.prisma.passkey.create({ data: { userId: user.id, credentialId: Buffer.from(name), publicKey: Buffer.from('k'), deviceType: 'singleDevice', name, createdAt } });
+    await pk('owners-key', new Date(Date.now() - 86_400_000));
+    await pk('intruders-key', new Date());
     const stranger = browser(h);
     await stranger.client.auth.reportNotMe.mutate({ token });
+    expect((await h.services.prisma.passkey.findMany({ where: { userId: user.id } })).map((p) => p.name)).toEqual(['owners-key']);
     expect(reasonOf(await failure(first.client.auth.me.query()))).toBe('SESSION_REVOKED');
     expect(reasonOf(await failure(second.client.auth.me.query()))).toBe('SESSION_REVOKED');
     expect((await failure(stranger.client.auth.reportNotMe.mutate({ token }))).data?.code).toBe('NOT_FOUND');

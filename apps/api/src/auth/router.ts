@@ -12,6 +12,8 @@ import { clearCookie, readCookie, REFRESH_COOKIE, setCookie } from './cookies.ts
 import { hashPassword, verifyPassword } from './passwords.ts';
 import { sha256 } from './secrets.ts';
 import { accountThrottleKey, completeSignIn } from './sign-in.ts';
+import { secondFactorMethods } from '../two-factor/second-factor.ts';
+import { verifySecondFactorProcedure } from '../two-factor/verify-second-factor.ts';
 
 const loginInput = z.object({
   username: z.string().trim().min(1).max(64),
@@ -102,10 +104,12 @@ export const authRouter = router({
       if (user.totpEnabledAt) {
         const challengeToken = await loginChallenges.create(user.id, { ip: ctx.ip, userAgent: ctx.userAgent });
         ctx.audit.details = { method: 'password', next: 'second_factor' };
-        return { status: 'second_factor_required' as const, challengeToken, methods: ['totp', 'backup_code'] as ('totp' | 'backup_code')[] };
+        return { status: 'second_factor_required' as const, challengeToken, methods: await secondFactorMethods(prisma, user.id) };
       }
       return completeSignIn(ctx, user, ['pwd']);
     }),
+
+  verifySecondFactor: verifySecondFactorProcedure,
 
   refresh: publicProcedure.meta({ rateLimit: 'refresh', audit: 'auth.refresh', auditOn: 'failure' }).mutation(async ({ ctx }) => {
     const { sessions, accessTokens, securityEvents, sockets } = ctx.services;
@@ -261,11 +265,13 @@ export const authRouter = router({
         : { count: 0 };
       if (!row || used.count !== 1) throw appError('NOT_FOUND', 'TOKEN_INVALID', 'This link is not valid any more.');
       await prisma.user.update({ where: { id: row.userId }, data: { mustChangePassword: true } });
+      // Whoever signed in may have added a passkey to keep access: those go too.
+      const removedPasskeys = await prisma.passkey.deleteMany({ where: { userId: row.userId, createdAt: { gte: row.createdAt } } });
       const ids = await sessions.revoke({ userId: row.userId }, 'reported_not_me');
       sockets.closeSessions(ids);
       ctx.audit.userId = row.userId;
       ctx.audit.severity = 'critical';
-      ctx.audit.details = { sessionsRevoked: ids.length };
+      ctx.audit.details = { sessionsRevoked: ids.length, passkeysRemoved: removedPasskeys.count };
       return { ok: true as const };
     }),
 });

@@ -9,6 +9,8 @@ export const LIVE_CHANNEL = 'jutsu_events';
 export type LiveEvent =
   | { type: 'session.revoked'; userId: string; sessionIds: string[] | 'all'; reason: string }
   | { type: 'user.disabled'; userId: string }
+  /** The user's authority changed (e.g. demoted): open sockets must reconnect and re-authorise. */
+  | { type: 'user.reauthorize'; userId: string }
   | { type: 'data.changed'; topic: string; at: string };
 
 export class LiveBus {
