@@ -125,7 +125,7 @@ describe('two-factor sign-in', () => {
   });
 
   it('accepts a TOTP code once: the same code is refused the next time, and the replay is recorded', async () => {
-    await settleInStep();
+    await settleInStep(12);
     const s = stepNow();
     const e = keep(await enrol(h, { enableStep: s - 1 }));
     const code = await remember(e.secret, s);
@@ -181,10 +181,10 @@ describe('two-factor sign-in', () => {
     for (const r of both) if (r.status === 'fulfilled') secrets.push(...r.value.backupCodes);
 
     // The worst interleaving: both requests read the account before either claims the step.
-    const f = keep(await enrol(h, { enableStep: s - 1 }));
+    const f = keep(await enrol(h, { enableStep: s }));
     const stale = await h.services.prisma.user.findUniqueOrThrow({ where: { id: f.user.id } });
     const ctx = { services: h.services, ip: '127.0.0.1', userAgent: undefined } as unknown as Context;
-    const fCode = await remember(f.secret, s);
+    const fCode = await remember(f.secret, s + 1);
     const uses = await Promise.all([useSecondFactorCode(ctx, stale, fCode), useSecondFactorCode(ctx, stale, fCode)]);
     expect(uses.filter((u) => u.ok)).toHaveLength(1);
     expect(uses.find((u) => !u.ok)).toMatchObject({ why: 'replayed' });
@@ -192,7 +192,7 @@ describe('two-factor sign-in', () => {
   });
 
   it('refuses codes two steps away and accepts one step away', async () => {
-    await settleInStep();
+    await settleInStep(12);
     const s = stepNow();
     const e = keep(await enrol(h, { enableStep: s }));
     const b = browser(h);
