@@ -6,6 +6,7 @@ import { ConfigError, loadConfig } from './config.ts';
 
 const strong = 'q8Vf2Lr9Zt1Xw4Np7Ks3Hd6Jb0Mc5Ga8Ye2Ru9Ti1Oo4';
 const prod = { NODE_ENV: 'production', PUBLIC_URL: 'https://jutsu.example.com' };
+const keys = { ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}` };
 
 function problems(env: Record<string, string>): string {
   try {
@@ -28,6 +29,10 @@ describe('configuration', () => {
     expect(msg).not.toContain('tooShort-9f8e7d');
   });
 
+  it('refuses production without ENCRYPTION_KEYS', () => {
+    expect(problems({ ...prod, SECRET_KEY: strong })).toMatch(/ENCRYPTION_KEYS is missing/);
+  });
+
   it('refuses AUTH_REQUIRED=false and DEBUG=true in production', () => {
     const msg = problems({ ...prod, SECRET_KEY: strong, AUTH_REQUIRED: 'false', DEBUG: 'true' });
     expect(msg).toMatch(/AUTH_REQUIRED=false/);
@@ -38,7 +43,7 @@ describe('configuration', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jutsu-cfg-'));
     const file = path.join(dir, 'secret_key');
     fs.writeFileSync(file, `${strong}\n`);
-    const cfg = loadConfig({ ...prod, SECRET_KEY_FILE: file });
+    const cfg = loadConfig({ ...prod, ...keys, SECRET_KEY_FILE: file });
     expect(cfg.SECRET_KEY).toBe(strong);
     fs.rmSync(dir, { recursive: true });
   });
@@ -69,7 +74,7 @@ describe('configuration', () => {
   });
 
   it('defaults CORS to the public origin', () => {
-    const cfg = loadConfig({ ...prod, SECRET_KEY: strong });
+    const cfg = loadConfig({ ...prod, ...keys, SECRET_KEY: strong });
     expect(cfg.CORS_ORIGINS).toEqual(['https://jutsu.example.com']);
     expect(cfg.isProduction).toBe(true);
   });

@@ -163,6 +163,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { persist
   if (isProduction) {
     const p = secretKeyProblem(secretKey);
     if (p) problems.push(p);
+    if (!encryptionKeys) problems.push('ENCRYPTION_KEYS is missing (id:base64 of 32 random bytes, e.g. k1:$(openssl rand -base64 32))');
     if (!e.AUTH_REQUIRED) problems.push('AUTH_REQUIRED=false is not allowed in production');
     if (e.DEBUG) problems.push('DEBUG=true is not allowed in production');
     if (!e.PUBLIC_URL) problems.push('PUBLIC_URL is required in production (the https:// address people use)');

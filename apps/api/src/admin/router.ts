@@ -1,6 +1,7 @@
 // admin.*: user administration and the security log. Every procedure requires the admin
 // role (procedure meta); every change is a security event (the audit names below).
 import { TRPCError } from '@trpc/server';
+import { resetTwoFactor } from '../two-factor/reset.ts';
 import { ROLE_RANK, securityEventsListInput, setRoleInput, userIdInput } from '@jutsu/shared';
 import type { Prisma } from '@jutsu/db';
 import { accountThrottleKey } from '../auth/sign-in.ts';
@@ -107,16 +108,10 @@ const usersRouter = router({
       const { prisma, sessions, sockets } = ctx.services;
       const user = await targetUser(ctx, input.id);
       ctx.audit.severity = 'critical';
-      const [, codes] = await prisma.$transaction([
-        prisma.user.update({
-          where: { id: user.id },
-          data: { totpSecret: null, totpEnabledAt: null, totpLastStep: null, totpPendingSecret: null, totpPendingCreatedAt: null },
-        }),
-        prisma.backupCode.deleteMany({ where: { userId: user.id } }),
-      ]);
-      const revoked = await sessions.revoke({ userId: user.id }, 'two_factor_reset');
+      const reset = await resetTwoFactor(prisma, sessions, user);
+      const revoked = reset.revokedSessionIds;
       sockets.closeSessions(revoked);
-      ctx.audit.details = { ...ctx.audit.details, hadTwoFactor: user.totpEnabledAt !== null, backupCodesDeleted: codes.count, sessionsRevoked: revoked.length };
+      ctx.audit.details = { ...ctx.audit.details, hadTwoFactor: reset.wasEnabled, backupCodesDeleted: reset.backupCodesDeleted, sessionsRevoked: revoked.length };
       return { ok: true as const, sessionsRevoked: revoked.length };
     }),
 

@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { redactDatabaseUrl, type Database } from '@jutsu/db';
 import { withDatabase, type CommandTable } from '../cli-support.ts';
+import { resetTwoFactor } from './reset.ts';
 import { Sessions } from '../auth/sessions.ts';
 import { loadConfig, type Config } from '../config.ts';
 import { LiveBus } from '../http/live-bus.ts';
@@ -107,16 +108,10 @@ export const TWO_FACTOR_COMMANDS: CommandTable = {
           console.error(`no user ${name}`);
           return 1;
         }
-        const codes = await db.prisma.$transaction(async (tx) => {
-          await tx.user.update({
-            where: { id: user.id },
-            data: { totpSecret: null, totpEnabledAt: null, totpLastStep: null, totpPendingSecret: null, totpPendingCreatedAt: null },
-          });
-          return (await tx.backupCode.deleteMany({ where: { userId: user.id } })).count;
-        });
-        // Every session of the account ends (also in running servers, through LISTEN/NOTIFY).
         const sessions = new Sessions(db.prisma, new LiveBus(db.sql, createLogger({ level: 'warn' })), { lifetimeMs: 0, idleMs: 0 });
-        const revoked = await sessions.revoke({ userId: user.id }, 'two_factor_reset');
+        const reset = await resetTwoFactor(db.prisma, sessions, user);
+        const revoked = reset.revokedSessionIds;
+        const codes = reset.backupCodesDeleted;
         await recordEvent(db, config, {
           type: 'two_factor.reset',
           severity: 'critical',
