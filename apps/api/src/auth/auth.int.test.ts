@@ -130,10 +130,15 @@ describe('sign-in and sessions', () => {
     secrets.push(refreshed.accessToken);
     expect(b.jar.get(REFRESH_COOKIE)).not.toBe(stolen);
     // The legitimate tab has a live socket.
+    const socketsBefore = h.services.sockets.size;
+    let started!: () => void;
+    const isStarted = new Promise<void>((r) => (started = r));
     const revoked = new Promise<string>((resolve) => {
-      b.client.events.session.subscribe(undefined, { onData: (e) => resolve(e.reason) });
+      b.client.events.session.subscribe(undefined, { onData: (e) => resolve(e.reason), onStarted: () => started() });
     });
-    await new Promise((r) => setTimeout(r, 200));
+    await isStarted;
+    await eventually(async () => expect(h.services.sockets.size).toBeGreaterThan(socketsBefore));
+    await new Promise((r) => setTimeout(r, 100)); // the generator is listening once it has run to its first await
     // The attacker replays the stolen (rotated) token.
     const attacker = browser(h);
     attacker.jar.set(REFRESH_COOKIE, stolen);
