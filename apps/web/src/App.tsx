@@ -3,6 +3,7 @@
 import { MantineProvider } from '@mantine/core';
 import { QueryClientProvider, type QueryClient } from '@tanstack/react-query';
 import { BrowserRouter } from 'react-router-dom';
+import { SessionWatcher } from './auth/SessionWatcher.tsx';
 import { ErrorBoundary } from './components/ErrorBoundary.tsx';
 import { AppRoutes } from './routes.tsx';
 import { colorSchemeManager, theme } from './theme.ts';
@@ -20,6 +21,7 @@ export function App({ queryClient, apiClient }: AppProps) {
         <trpc.Provider client={apiClient} queryClient={queryClient}>
           <QueryClientProvider client={queryClient}>
             <BrowserRouter>
+              <SessionWatcher />
               <AppRoutes />
             </BrowserRouter>
           </QueryClientProvider>

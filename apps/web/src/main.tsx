@@ -3,6 +3,7 @@ import { QueryClient } from '@tanstack/react-query';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App.tsx';
+import { restoreSession } from './auth/session.ts';
 import { ErrorBoundary } from './components/ErrorBoundary.tsx';
 import { shouldRetryQuery } from './lib/api-errors.ts';
 import { createApiClient } from './trpc.ts';
@@ -17,6 +18,8 @@ const queryClient = new QueryClient({
   },
 });
 const { client: apiClient } = createApiClient();
+// A reload forgets the in-memory access token; the refresh cookie may still hold a session.
+void restoreSession();
 
 const rootElement = document.getElementById('root');
 if (!rootElement) throw new Error('index.html has no #root element');

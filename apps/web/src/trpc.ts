@@ -2,12 +2,16 @@
 //   subscriptions -> WebSocket at /api/ws (token sent in connectionParams)
 //   auth.* and the other sign-in completions (isSessionProcedure) -> /api/auth, unbatched, with the refresh cookie (Path=/api/auth)
 //   everything else -> /api/trpc, batched, bearer token only
+// In front of all of them, a call refused for an expired access token is refreshed and retried once.
 import { isSessionProcedure } from '@jutsu/shared';
 import type { AppRouter } from '@jutsu/api/router';
-import { createWSClient, httpBatchLink, httpLink, splitLink, wsLink, type HTTPHeaders } from '@trpc/client';
+import { createWSClient, httpBatchLink, splitLink, wsLink } from '@trpc/client';
 import { createTRPCReact } from '@trpc/react-query';
 import superjson from 'superjson';
-import { getAccessToken, subscribeAccessToken } from './auth/token-store.ts';
+import { expiredTokenLink } from './auth/expired-token-link.ts';
+import { accessTokenForSocket, handleSocketClosed, refreshAccessToken } from './auth/session.ts';
+import { bearerHeader, sessionHttpLink } from './auth/session-transport.ts';
+import { subscribeAccessToken } from './auth/token-store.ts';
 
 export const trpc = createTRPCReact<AppRouter>();
 
@@ -19,19 +23,14 @@ export function webSocketUrl(location: Pick<Location, 'protocol' | 'host'> = win
   return `${scheme}//${location.host}/api/ws`;
 }
 
-function bearerHeader(): HTTPHeaders {
-  const token = getAccessToken();
-  return token ? { Authorization: `Bearer ${token}` } : {};
-}
-
-/** The refresh cookie is scoped to /api/auth; only that link lets the browser send cookies. */
-const fetchWithSameOriginCookies: typeof fetch = (input, init) => fetch(input, { ...init, credentials: 'same-origin' });
-
 export function createApiClient(): { client: ApiClient; dispose: () => void } {
   const wsClient = createWSClient({
     url: webSocketUrl,
-    // Read at every (re)connect, so a reconnect always presents the current token.
-    connectionParams: async () => ({ token: getAccessToken() ?? '' }),
+    // Read at every (re)connect, so a reconnect always presents the current token; after the
+    // server closed the socket because the token expired (4001), that waits for the refresh.
+    connectionParams: async () => ({ token: await accessTokenForSocket() }),
+    // 4001: token expired, refresh (then reconnect); 4003: session revoked, back to login.
+    onClose: (cause) => handleSocketClosed(cause?.code),
     // Lazy: no socket until something subscribes (the sign-in screens need none); stay open
     // a little after the last subscription ends so moving between pages does not churn it.
     lazy: { enabled: true, closeMs: 10_000 },
@@ -50,12 +49,13 @@ export function createApiClient(): { client: ApiClient; dispose: () => void } {
 
   const client = trpc.createClient({
     links: [
+      expiredTokenLink(refreshAccessToken),
       splitLink({
         condition: (op) => op.type === 'subscription',
         true: wsLink({ client: wsClient, transformer: superjson }),
         false: splitLink({
           condition: (op) => isSessionProcedure(op.path),
-          true: httpLink({ url: '/api/auth', transformer: superjson, headers: bearerHeader, fetch: fetchWithSameOriginCookies }),
+          true: sessionHttpLink(),
           false: httpBatchLink({ url: '/api/trpc', transformer: superjson, headers: bearerHeader, maxURLLength: 2_000 }),
         }),
       }),

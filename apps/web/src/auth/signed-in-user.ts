@@ -1,16 +1,10 @@
 // Who is signed in, as far as the SPA needs to know to choose what to show. The server
 // enforces every permission; the SPA only hides what a role cannot use.
-// The sign-in flow provides a value through SignedInUserContext; until then nobody is signed in.
-import { createContext, useContext } from 'react';
-import type { Role } from '@jutsu/shared';
+import { useSessionState, type SessionUser } from './session-store.ts';
 
-export interface SignedInUser {
-  username: string;
-  role: Role;
-}
-
-export const SignedInUserContext = createContext<SignedInUser | null>(null);
+export type SignedInUser = SessionUser;
 
 export function useSignedInUser(): SignedInUser | null {
-  return useContext(SignedInUserContext);
+  const session = useSessionState();
+  return session.status === 'signedIn' ? session.user : null;
 }

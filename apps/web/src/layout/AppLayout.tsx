@@ -1,13 +1,16 @@
-// The frame around every screen: header (product name, theme toggle), navigation, and the
-// current route in the main area. Navigation entries come from NAV_ITEMS (navigation.ts).
-import { Anchor, AppShell, Burger, Group, ScrollArea, Text, Title } from '@mantine/core';
+// The frame around every screen: header (product name, account menu, theme toggle), navigation,
+// and the current route in the main area. Navigation entries come from NAV_ITEMS (navigation.ts).
+// While the account must choose a new password, that screen replaces every route.
+import { Anchor, AppShell, Burger, Button, Group, ScrollArea, Text, Title } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { Link, Outlet, useLocation } from 'react-router-dom';
 import { useSignedInUser } from '../auth/signed-in-user.ts';
 import { ColorSchemeToggle } from '../components/ColorSchemeToggle.tsx';
 import { ErrorBoundary } from '../components/ErrorBoundary.tsx';
+import { ForcedPasswordChangePage } from '../pages/ForcedPasswordChangePage.tsx';
 import { NavSection } from './NavSection.tsx';
 import { publicNavItems, signedInNavItems } from './navigation.ts';
+import { UserMenu } from './UserMenu.tsx';
 
 export function AppLayout() {
   const [navOpened, nav] = useDisclosure(false);
@@ -27,7 +30,15 @@ export function AppLayout() {
             </Title>
           </Group>
           <Group gap="sm" wrap="nowrap">
-            {/* The account menu (user name, sign out) goes here once sign-in exists. */}
+            {user ? (
+              <UserMenu user={user} />
+            ) : (
+              pathname !== '/login' && (
+                <Button component={Link} to="/login" variant="default">
+                  Sign in
+                </Button>
+              )
+            )}
             <ColorSchemeToggle />
           </Group>
         </Group>
@@ -38,7 +49,7 @@ export function AppLayout() {
           <NavSection items={publicNavItems()} pathname={pathname} onNavigate={nav.close} />
         </AppShell.Section>
         {/* Signed-in area: kept apart from the public entries and only rendered for a signed-in user. */}
-        {user && (
+        {user && !user.mustChangePassword && (
           <AppShell.Section data-testid="signed-in-nav">
             <Text size="xs" c="dimmed" tt="uppercase" fw={700} px="sm" pt="sm">
               Signed in as {user.username}
@@ -50,9 +61,7 @@ export function AppLayout() {
 
       <AppShell.Main>
         {/* Keyed by the path so a crash on one screen clears when the user navigates away. */}
-        <ErrorBoundary resetKey={pathname}>
-          <Outlet />
-        </ErrorBoundary>
+        <ErrorBoundary resetKey={pathname}>{user?.mustChangePassword ? <ForcedPasswordChangePage user={user} /> : <Outlet />}</ErrorBoundary>
       </AppShell.Main>
     </AppShell>
   );

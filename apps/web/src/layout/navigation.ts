@@ -1,7 +1,7 @@
 // Every navigation entry, in one list. An entry without `roles` is public and always shown;
 // an entry with `roles` belongs to the signed-in area and is shown only to those roles.
 // (Hiding is a convenience: the server checks every procedure's role itself.)
-import type { Role } from '@jutsu/shared';
+import { ROLES, type Role } from '@jutsu/shared';
 
 export interface NavItem {
   label: string;
@@ -12,7 +12,8 @@ export interface NavItem {
 
 export const NAV_ITEMS: readonly NavItem[] = [
   { label: 'Status', to: '/status' },
-  // Signed-in screens go here, e.g. { label: 'Dashboard', to: '/dashboard', roles: ['viewer', 'trader', 'admin'] }.
+  // Signed-in screens, e.g. { label: 'Dashboard', to: '/dashboard', roles: ['viewer', 'trader', 'admin'] }.
+  { label: 'Settings', to: '/settings', roles: ROLES },
 ];
 
 export function publicNavItems(items: readonly NavItem[] = NAV_ITEMS): NavItem[] {

@@ -1,5 +1,6 @@
 // Turning API failures into something a person can act on. Server messages are already safe
 // (DESIGN §4), but network failures carry browser jargon, so those get our own wording.
+import { ERROR_REASONS, type ErrorReason } from '@jutsu/shared';
 import { TRPCClientError } from '@trpc/client';
 
 /** HTTP status of a tRPC error, when the server sent one. */
@@ -23,4 +24,37 @@ export function shouldRetryQuery(failureCount: number, error: unknown): boolean 
   const status = httpStatusOf(error);
   if (status !== undefined && status < 500) return false;
   return failureCount < 2;
+}
+
+/** The server's error payload (see the API's errorFormatter): a stable reason plus safe extras. */
+interface ApiErrorData {
+  reason?: ErrorReason;
+  retryAfter?: number;
+  problems?: string[];
+}
+
+function apiErrorData(error: unknown): ApiErrorData {
+  if (!(error instanceof TRPCClientError)) return {};
+  const data: unknown = error.data;
+  if (typeof data !== 'object' || data === null) return {};
+  const out: ApiErrorData = {};
+  if ('reason' in data && typeof data.reason === 'string' && (ERROR_REASONS as readonly string[]).includes(data.reason)) out.reason = data.reason as ErrorReason;
+  if ('retryAfter' in data && typeof data.retryAfter === 'number' && Number.isFinite(data.retryAfter)) out.retryAfter = Math.max(0, Math.ceil(data.retryAfter));
+  if ('problems' in data && Array.isArray(data.problems)) out.problems = data.problems.filter((p): p is string => typeof p === 'string');
+  return out;
+}
+
+/** The stable reason in error.data.reason, when the API gave one. */
+export function errorReasonOf(error: unknown): ErrorReason | undefined {
+  return apiErrorData(error).reason;
+}
+
+/** Seconds until a rate-limited call may be repeated (RATE_LIMITED carries it). */
+export function retryAfterOf(error: unknown): number | undefined {
+  return apiErrorData(error).retryAfter;
+}
+
+/** What the password policy found wrong (WEAK_PASSWORD carries it). */
+export function passwordProblemsOf(error: unknown): string[] {
+  return apiErrorData(error).problems ?? [];
 }

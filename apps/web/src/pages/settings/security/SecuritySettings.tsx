@@ -1,0 +1,24 @@
+// Settings → Security: where this account is signed in, and its password.
+import { Card, Stack, Text, Title } from '@mantine/core';
+import { useSignedInUser } from '../../../auth/signed-in-user.ts';
+import { LazyChangePasswordForm } from '../../../components/password/LazyChangePasswordForm.tsx';
+import { SessionsCard } from './SessionsCard.tsx';
+
+export function SecuritySettings() {
+  const user = useSignedInUser();
+  if (!user) return null;
+  return (
+    <Stack gap="lg">
+      <SessionsCard />
+      <Card withBorder padding="lg" aria-labelledby="change-password-title">
+        <Title order={3} size="h4" id="change-password-title">
+          Password
+        </Title>
+        <Text size="sm" c="dimmed" mb="md">
+          Changing it signs out every other session of this account.
+        </Text>
+        <LazyChangePasswordForm username={user.username} hasSecondFactor={user.twoFactorEnabled} />
+      </Card>
+    </Stack>
+  );
+}

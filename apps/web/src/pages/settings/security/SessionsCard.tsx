@@ -1,0 +1,110 @@
+// Where this account is signed in: one row per session (device, address, times), this tab's
+// own session marked, and a way to end any other one, or all others at once.
+import { Alert, Button, Card, Group, Loader, Table, Text, Title, VisuallyHidden } from '@mantine/core';
+import { useState } from 'react';
+import { describeApiError } from '../../../lib/api-errors.ts';
+import { trpc } from '../../../trpc.ts';
+import { SessionRow } from './SessionRow.tsx';
+
+// New sign-ins elsewhere show up without a reload, but this is no live feed.
+const REFRESH_MS = 30_000;
+
+function signedOutLine(count: number): string {
+  if (count === 0) return 'There were no other sessions to sign out.';
+  return count === 1 ? 'Signed out 1 other session.' : `Signed out ${count} other sessions.`;
+}
+
+export function SessionsCard() {
+  const sessions = trpc.auth.sessions.useQuery(undefined, { refetchInterval: REFRESH_MS });
+  const utils = trpc.useUtils();
+  const [outcome, setOutcome] = useState<string | null>(null);
+  const refreshList = () => void utils.auth.sessions.invalidate();
+  const revoke = trpc.auth.revokeSession.useMutation({ onSettled: refreshList });
+  const revokeOthers = trpc.auth.revokeOtherSessions.useMutation({
+    onSuccess: (result) => setOutcome(signedOutLine(result.revoked)),
+    onSettled: refreshList,
+  });
+
+  const rows = sessions.data ? [...sessions.data].sort((a, b) => Number(b.current) - Number(a.current)) : [];
+  const others = rows.filter((row) => !row.current).length;
+  const failure = revoke.error ?? revokeOthers.error;
+
+  return (
+    <Card withBorder padding="lg" aria-labelledby="sessions-title">
+      <Group justify="space-between" align="flex-start" mb="md" gap="sm">
+        <div>
+          <Title order={3} size="h4" id="sessions-title">
+            Sessions
+          </Title>
+          <Text size="sm" c="dimmed">
+            Devices and browsers signed in to this account. Revoke any you do not recognise.
+          </Text>
+        </div>
+        <Button
+          variant="light"
+          color="red"
+          onClick={() => {
+            setOutcome(null);
+            revokeOthers.mutate();
+          }}
+          loading={revokeOthers.isPending}
+          disabled={!sessions.data || others === 0}
+        >
+          Sign out other sessions
+        </Button>
+      </Group>
+
+      {outcome && (
+        <Alert color="green" role="status" mb="md">
+          {outcome}
+        </Alert>
+      )}
+      {failure && (
+        <Alert color="red" title="Could not sign out the session" mb="md">
+          {describeApiError(failure)}
+        </Alert>
+      )}
+      {sessions.isPending && (
+        <Group gap="sm" role="status">
+          <Loader size="sm" aria-hidden="true" />
+          <Text>Loading sessions…</Text>
+        </Group>
+      )}
+      {sessions.isError && (
+        <Alert color="red" title="Sessions unavailable">
+          {describeApiError(sessions.error)}
+        </Alert>
+      )}
+      {sessions.data && (
+        <Table.ScrollContainer minWidth={560}>
+          <Table verticalSpacing="sm" data-testid="sessions-table">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>Device</Table.Th>
+                <Table.Th>IP address</Table.Th>
+                <Table.Th>Signed in</Table.Th>
+                <Table.Th>Last active</Table.Th>
+                <Table.Th>
+                  <VisuallyHidden>Actions</VisuallyHidden>
+                </Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {rows.map((session) => (
+                <SessionRow
+                  key={session.id}
+                  session={session}
+                  revoking={revoke.isPending && revoke.variables?.id === session.id}
+                  onRevoke={() => {
+                    setOutcome(null);
+                    revoke.mutate({ id: session.id });
+                  }}
+                />
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
+      )}
+    </Card>
+  );
+}
