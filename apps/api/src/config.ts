@@ -58,6 +58,8 @@ const envSchema = z.object({
   LOGIN_RATE_LIMIT: int(5, 1, 1000),
   LOCKOUT_THRESHOLD: int(100, 3, 10_000),
   LOGIN_DELAY_AFTER_FAILURES: int(5, 1, 1_000),
+  // Tightens (never loosens) the recent-sign-in window each sensitive procedure declares.
+  STEP_UP_MAX_AGE_SECONDS: z.coerce.number().int().min(5).max(3600).optional(),
   ADMIN_USERNAME: z.string().optional(),
   ADMIN_PASSWORD: z.string().optional(),
   SMTP_HOST: z.string().optional(),

@@ -23,6 +23,12 @@ async function userKeyFromToken(ctx: Context): Promise<string | undefined> {
   }
 }
 
+/** The procedure's declared window, capped by the operator's STEP_UP_MAX_AGE_SECONDS. */
+export function stepUpWindowMs(declaredMinutes: number, capSeconds: number | undefined): number {
+  const declared = declaredMinutes * 60_000;
+  return capSeconds === undefined ? declared : Math.min(declared, capSeconds * 1000);
+}
+
 export const rateLimitMiddleware = t.middleware(async ({ ctx, meta, path, type, next }) => {
   if (!meta || meta.rateLimit === undefined) throw misconfigured(path, 'rateLimit');
   // The WebSocket carries subscriptions only: cookies, headers and CORS rules are HTTP's.
@@ -80,7 +86,7 @@ export const authMiddleware = t.middleware(async ({ ctx, meta, path, next }) => 
   if (access.mustChangePassword && !meta.passwordChangeExempt) {
     throw appError('FORBIDDEN', 'PASSWORD_CHANGE_REQUIRED', 'Choose a new password to continue.');
   }
-  if (meta.recentAuthMinutes !== undefined && Date.now() - access.authTime.getTime() > meta.recentAuthMinutes * 60_000) {
+  if (meta.recentAuthMinutes !== undefined && Date.now() - access.authTime.getTime() > stepUpWindowMs(meta.recentAuthMinutes, ctx.services.config.STEP_UP_MAX_AGE_SECONDS)) {
     throw appError('FORBIDDEN', 'REAUTH_REQUIRED', 'Confirm your password to continue.');
   }
   if (ctx.ws) ctx.services.sockets.attach(ctx.ws, access);
