@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '@jutsu/db/testing';
+import { createAccount } from '../auth/accounts.ts';
 import { GENESIS_HASH, SecurityEvents } from './security-events.ts';
 
 describe('security log hash chain', () => {
@@ -42,5 +43,16 @@ describe('security log hash chain', () => {
     const res = await log.verify();
     expect(res).toMatchObject({ ok: false, brokenAt: rows[2]!.id });
     expect(res.ok ? '' : res.reason).toMatch(/link/);
+  });
+
+  it('names the user of an event that only knew the id, as the name was then', async () => {
+    const user = await createAccount(db.prisma, { username: 'renamed-later', password: 'lantern orbit cactus meadow', role: 'viewer' });
+    const byId = await log.record({ type: 'test.by_id', userId: user.id });
+    const named = await log.record({ type: 'test.named', userId: user.id, username: 'typed-name' });
+    await db.prisma.user.update({ where: { id: user.id }, data: { username: 'new-name' } });
+    expect(byId.username).toBe('renamed-later');
+    expect(named.username).toBe('typed-name');
+    expect((await db.prisma.securityEvent.findFirstOrThrow({ where: { type: 'test.by_id' } })).username).toBe('renamed-later');
+    expect((await log.record({ type: 'test.nobody' })).username).toBeNull();
   });
 });

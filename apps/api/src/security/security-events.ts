@@ -72,6 +72,9 @@ export class SecurityEvents {
     const stored = await this.prisma.$transaction(async (tx) => {
       await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(${CHAIN_LOCK_KEY})`);
       const last = await tx.securityEvent.findFirst({ orderBy: { id: 'desc' }, select: { hash: true } });
+      // The name as it was when it happened: the log stays readable after a rename or deletion.
+      const username =
+        input.username ?? (input.userId ? (await tx.user.findUnique({ where: { id: input.userId }, select: { username: true } }))?.username : undefined);
       const [{ id }] = (await tx.$queryRawUnsafe(
         `SELECT nextval(pg_get_serial_sequence('security_events', 'id')) AS id`,
       )) as [{ id: bigint }];
@@ -81,7 +84,7 @@ export class SecurityEvents {
         type: input.type.slice(0, 128),
         severity: input.severity ?? 'info',
         userId: input.userId ?? null,
-        username: clip(input.username),
+        username: clip(username),
         ip: clip(input.ip),
         userAgent: clip(input.userAgent),
         details: JSON.parse(canonicalJson(input.details ?? {})) as Record<string, unknown>,
