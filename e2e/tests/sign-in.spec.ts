@@ -11,7 +11,7 @@ const NEW_PASSWORD = 'quiet harbour violin ember drift';
 async function signIn(page: Page, password = PASSWORD, username = OWNER): Promise<void> {
   await page.getByLabel('Username').fill(username);
   await page.getByLabel('Password', { exact: true }).fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
 }
 
 /** A second device: its own cookie jar, signed in on the security settings. */
@@ -45,6 +45,8 @@ test.describe('sessions across devices', () => {
   test('a wrong password is refused with a clear error', async ({ browser }) => {
     const page = await (await browser.newContext()).newPage();
     await page.goto(`${stack.baseURL}/login`);
+    // The form appears once the page has asked the refresh cookie for a session (none here).
+    await expect(page.getByRole('button', { name: 'Sign in', exact: true })).toBeVisible();
     await page.screenshot({ path: 'test-results/sign-in-login-page.png', fullPage: true });
     await signIn(page, 'not the right password');
     await expect(page.getByRole('alert')).toContainText('Incorrect username or password.');
@@ -86,7 +88,7 @@ test.describe('sessions across devices', () => {
     await second.screenshot({ path: 'test-results/sign-in-session-ended.png', fullPage: true });
     // And it really is over: a reload does not bring it back.
     await second.reload();
-    await expect(second.getByRole('button', { name: 'Sign in' })).toBeVisible();
+    await expect(second.getByRole('button', { name: 'Sign in', exact: true })).toBeVisible();
   });
 
   test('changing the password (strength meter live) signs out the other device', async ({ browser }) => {
@@ -136,7 +138,7 @@ test.describe('sessions across devices', () => {
     await expect(tab).toHaveURL(/\/login/);
     await expect(tab.getByRole('alert')).toContainText('Your session was ended because you signed out in another tab');
     await first.reload();
-    await expect(first.getByRole('button', { name: 'Sign in' })).toBeVisible();
+    await expect(first.getByRole('button', { name: 'Sign in', exact: true })).toBeVisible();
   });
 });
 
@@ -149,7 +151,7 @@ test.describe('per-address sign-in limit', () => {
 
   test('the 6th sign-in within a minute from one address is refused by the API', async ({ page }) => {
     await page.goto(`${stack.baseURL}/login`);
-    await expect(page.getByRole('button', { name: 'Sign in' })).toBeEnabled();
+    await expect(page.getByRole('button', { name: 'Sign in', exact: true })).toBeEnabled();
     // A different (unknown) name each time, so the per-account throttle never applies: only
     // the per-address bucket (5 a minute) can refuse. A short pause keeps nginx's own /api/auth
     // limit (5 r/s, burst 10) out of the picture.
@@ -170,7 +172,7 @@ test.describe('per-address sign-in limit', () => {
     }
     await expect(page.getByRole('alert')).toContainText('Too many sign-in attempts.');
     await expect(page.getByRole('alert')).toContainText(/Try again in \d+ s\./);
-    await expect(page.getByRole('button', { name: 'Sign in' })).toBeDisabled();
+    await expect(page.getByRole('button', { name: 'Sign in', exact: true })).toBeDisabled();
     await page.screenshot({ path: 'test-results/sign-in-rate-limited.png', fullPage: true });
   });
 });

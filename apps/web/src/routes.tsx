@@ -4,6 +4,11 @@
 import { Navigate, useRoutes, type RouteObject } from 'react-router-dom';
 import { RequireSignedIn } from './auth/RequireSignedIn.tsx';
 import { AppLayout } from './layout/AppLayout.tsx';
+import { InvitationsPage } from './pages/admin/InvitationsPage.tsx';
+import { RequireAdmin } from './pages/admin/RequireAdmin.tsx';
+import { SecurityLogPage } from './pages/admin/SecurityLogPage.tsx';
+import { UsersPage } from './pages/admin/UsersPage.tsx';
+import { AcceptInvitationPage } from './pages/invite/AcceptInvitationPage.tsx';
 import { LoginPage } from './pages/login/LoginPage.tsx';
 import { NotFoundPage } from './pages/NotFoundPage.tsx';
 import { NotMePage } from './pages/NotMePage.tsx';
@@ -21,9 +26,20 @@ export const APP_ROUTES: RouteObject[] = [
       { path: 'login', element: <LoginPage /> },
       { path: 'not-me', element: <NotMePage /> },
       { path: 'not-me/:token', element: <NotMePage /> },
+      { path: 'invite/:token', element: <AcceptInvitationPage /> },
       {
         element: <RequireSignedIn />,
         children: [
+          {
+            path: 'admin',
+            element: <RequireAdmin />,
+            children: [
+              { index: true, element: <Navigate to="users" replace /> },
+              { path: 'invitations', element: <InvitationsPage /> },
+              { path: 'users', element: <UsersPage /> },
+              { path: 'security-log', element: <SecurityLogPage /> },
+            ],
+          },
           {
             path: 'settings',
             element: <SettingsPage />,

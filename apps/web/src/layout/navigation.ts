@@ -14,6 +14,9 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { label: 'Status', to: '/status' },
   // Signed-in screens, e.g. { label: 'Dashboard', to: '/dashboard', roles: ['viewer', 'trader', 'admin'] }.
   { label: 'Settings', to: '/settings', roles: ROLES },
+  { label: 'Users', to: '/admin/users', roles: ['admin'] },
+  { label: 'Invitations', to: '/admin/invitations', roles: ['admin'] },
+  { label: 'Security log', to: '/admin/security-log', roles: ['admin'] },
 ];
 
 export function publicNavItems(items: readonly NavItem[] = NAV_ITEMS): NavItem[] {

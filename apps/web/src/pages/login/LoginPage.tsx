@@ -1,22 +1,33 @@
 // /login: password first, then a second factor when the account has one. Once signed in, the
 // page moves on to `next` (a same-site path only) or the default screen.
 import { Alert, Center, Paper, Stack, Title } from '@mantine/core';
-import { useState } from 'react';
+import { useCallback, useState } from 'react';
 import { Navigate, useSearchParams } from 'react-router-dom';
 import { safeNextPath } from '../../auth/safe-next.ts';
 import { useSessionState, type SessionNotice } from '../../auth/session-store.ts';
 import { PageLoader } from '../../components/PageLoader.tsx';
+import { BootstrapNotice } from './BootstrapNotice.tsx';
 import { CredentialsForm } from './CredentialsForm.tsx';
+import { LowBackupCodesNotice, lowBackupCodesAfter } from './LowBackupCodesNotice.tsx';
+import { PasskeySignInButton } from './passkey/PasskeySignInButton.tsx';
 import { SecondFactorStep, type SecondFactorChallenge } from './SecondFactorStep.tsx';
-import { useVerifySecondFactor } from './use-verify-second-factor.ts';
+import { useVerifySecondFactor, type SecondFactorOutcome } from './use-verify-second-factor.ts';
 
 export function LoginPage() {
   const session = useSessionState();
   const [params] = useSearchParams();
   const [challenge, setChallenge] = useState<SecondFactorChallenge | null>(null);
-  const verifySecondFactor = useVerifySecondFactor();
+  // Set when a backup-code sign-in left few codes: warn before moving on.
+  const [lowBackupCodes, setLowBackupCodes] = useState<number | null>(null);
+  const verifySecondFactor = useVerifySecondFactor(useCallback((outcome: SecondFactorOutcome) => setLowBackupCodes(lowBackupCodesAfter(outcome)), []));
 
+  // Signed out from the notice (the page stayed mounted): start from the password again.
+  if (session.status === 'signedOut' && lowBackupCodes !== null) {
+    setLowBackupCodes(null);
+    setChallenge(null);
+  }
   if (session.status === 'restoring') return <PageLoader label="Checking for an existing session…" />;
+  if (session.status === 'signedIn' && lowBackupCodes !== null) return <LowBackupCodesNotice remaining={lowBackupCodes} next={safeNextPath(params.get('next'))} />;
   if (session.status === 'signedIn') return <Navigate to={safeNextPath(params.get('next'))} replace />;
 
   return (
@@ -32,8 +43,12 @@ export function LoginPage() {
               onCancel={() => setChallenge(null)}
             />
           ) : (
-            <CredentialsForm onSecondFactor={setChallenge} />
+            <>
+              <CredentialsForm onSecondFactor={setChallenge} />
+              <PasskeySignInButton />
+            </>
           )}
+          <BootstrapNotice />
         </Stack>
       </Paper>
     </Center>

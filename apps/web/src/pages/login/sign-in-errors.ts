@@ -16,6 +16,24 @@ function serverMessage(error: unknown, fallback: string): string {
   return error instanceof Error && error.message ? error.message : fallback;
 }
 
+/** Tries left on this second-factor challenge (CODE_INVALID / CODE_REPLAYED carry data.attemptsLeft). */
+export function attemptsLeftOf(error: unknown): number | undefined {
+  if (!(error instanceof TRPCClientError)) return undefined;
+  const data: unknown = error.data;
+  if (typeof data !== 'object' || data === null || !('attemptsLeft' in data)) return undefined;
+  const n = data.attemptsLeft;
+  return typeof n === 'number' && Number.isInteger(n) && n >= 0 ? n : undefined;
+}
+
+/** A refused code: how many tries remain, or start over when none do (the server ended the challenge). */
+function refusedCode(error: unknown, title: string, fallback: string): SignInProblem {
+  const message = serverMessage(error, fallback);
+  const left = attemptsLeftOf(error);
+  if (left === 0) return { title, message, restart: true };
+  if (left === undefined) return { title, message };
+  return { title, message: `${message} ${left === 1 ? '1 try left.' : `${left} tries left.`}` };
+}
+
 export function describeSignInError(error: unknown): SignInProblem {
   switch (errorReasonOf(error)) {
     case 'INVALID_CREDENTIALS':
@@ -27,7 +45,9 @@ export function describeSignInError(error: unknown): SignInProblem {
     case 'RATE_LIMITED':
       return { title: 'Too many attempts', message: 'Too many sign-in attempts.', retryAfterSeconds: retryAfterOf(error) ?? 60 };
     case 'CODE_INVALID':
-      return { title: 'Code not accepted', message: serverMessage(error, 'That code is not correct, or it was already used.') };
+      return refusedCode(error, 'Code not accepted', 'That code is not correct, or it was already used.');
+    case 'CODE_REPLAYED':
+      return refusedCode(error, 'Code already used', 'That code was already used. Wait for the next one.');
     case 'CHALLENGE_INVALID':
       return { title: 'Sign-in expired', message: 'This sign-in took too long or was already used. Start again with your password.', restart: true };
     default:

@@ -1,17 +1,24 @@
-// Completes a sign-in that needs a second factor. The server procedure
-// (auth.verifySecondFactor({ challengeToken, code }) returning a SignedIn) is not in the API yet;
-// until it is, the step explains that instead of pretending. Wiring it is a one-line change here.
+// Completes a sign-in that needs a second factor: auth.verifySecondFactor({ challengeToken, code }).
+// `onVerified` hears which factor was used and how many backup codes are left before the
+// session is taken over (so the login page can warn about running out of backup codes).
 import { useCallback } from 'react';
+import { acceptSignIn } from '../../auth/session.ts';
+import { trpc } from '../../trpc.ts';
 
-export class SecondFactorUnavailableError extends Error {
-  constructor() {
-    super('Two-step sign-in is not available on this server yet. Ask an administrator.');
-    this.name = 'SecondFactorUnavailableError';
-  }
+export interface SecondFactorOutcome {
+  method: 'totp' | 'backup_code';
+  backupCodesRemaining: number;
 }
 
-export function useVerifySecondFactor(): (challengeToken: string, code: string) => Promise<void> {
-  return useCallback(async (_challengeToken: string, _code: string) => {
-    throw new SecondFactorUnavailableError();
-  }, []);
+export function useVerifySecondFactor(onVerified?: (outcome: SecondFactorOutcome) => void): (challengeToken: string, code: string) => Promise<void> {
+  const verify = trpc.auth.verifySecondFactor.useMutation();
+  const { mutateAsync } = verify;
+  return useCallback(
+    async (challengeToken: string, code: string) => {
+      const result = await mutateAsync({ challengeToken, code });
+      onVerified?.({ method: result.secondFactor, backupCodesRemaining: result.backupCodesRemaining });
+      acceptSignIn(result);
+    },
+    [mutateAsync, onVerified],
+  );
 }

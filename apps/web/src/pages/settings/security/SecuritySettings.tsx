@@ -2,7 +2,9 @@
 import { Card, Stack, Text, Title } from '@mantine/core';
 import { useSignedInUser } from '../../../auth/signed-in-user.ts';
 import { LazyChangePasswordForm } from '../../../components/password/LazyChangePasswordForm.tsx';
+import { PasskeysSection } from './passkeys/PasskeysSection.tsx';
 import { SessionsCard } from './SessionsCard.tsx';
+import { TwoFactorSection } from './two-factor/TwoFactorSection.tsx';
 
 export function SecuritySettings() {
   const user = useSignedInUser();
@@ -10,6 +12,8 @@ export function SecuritySettings() {
   return (
     <Stack gap="lg">
       <SessionsCard />
+      <TwoFactorSection />
+      <PasskeysSection />
       <Card withBorder padding="lg" aria-labelledby="change-password-title">
         <Title order={3} size="h4" id="change-password-title">
           Password

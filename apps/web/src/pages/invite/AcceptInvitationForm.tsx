@@ -1,0 +1,184 @@
+// Choose a username and a password for the invited account (the shared password policy runs
+// live, with the strength meter), then the server creates the account with the invitation's
+// role and signs it in, like a completed sign-in (acceptSignIn).
+import { Alert, Button, List, PasswordInput, Stack, TextInput } from '@mantine/core';
+import { emailSchema, evaluatePassword, PASSWORD_MIN_SINGLE_FACTOR, usernameSchema } from '@jutsu/shared';
+import { useQueryClient } from '@tanstack/react-query';
+import { useDeferredValue, useMemo, useState, type FormEvent } from 'react';
+import { acceptSignIn } from '../../auth/session.ts';
+import { getSessionState } from '../../auth/session-store.ts';
+import { PasswordStrengthMeter } from '../../components/password/PasswordStrengthMeter.tsx';
+import { describeApiError, errorReasonOf, passwordProblemsOf, retryAfterOf } from '../../lib/api-errors.ts';
+import { trpc } from '../../trpc.ts';
+
+interface AcceptInvitationFormProps {
+  token: string;
+  /** The address the invitation is bound to; the account gets it, nothing to type. */
+  boundEmail: string | null;
+  /** The account exists and this tab is signed in with it. */
+  onAccepted: (username: string) => void;
+  /** The link stopped working meanwhile (used, revoked or expired). */
+  onInvalid: () => void;
+}
+
+interface FieldErrors {
+  username?: string;
+  email?: string;
+  confirmation?: string;
+}
+
+interface Refusal {
+  message: string;
+  problems?: string[];
+}
+
+export function AcceptInvitationForm({ token, boundEmail, onAccepted, onInvalid }: AcceptInvitationFormProps) {
+  const accept = trpc.invitation.accept.useMutation();
+  const utils = trpc.useUtils();
+  const queryClient = useQueryClient();
+  const [username, setUsername] = useState('');
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [confirmation, setConfirmation] = useState('');
+  const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
+  const [refusal, setRefusal] = useState<Refusal | null>(null);
+
+  // The estimator takes a few milliseconds per call; deferring keeps typing smooth. A new
+  // account has no second factor yet, so the longer minimum applies.
+  const typed = useDeferredValue(password);
+  const typedName = useDeferredValue(username.trim());
+  const verdict = useMemo(
+    () => (typed ? evaluatePassword({ password: typed, username: typedName || undefined, hasSecondFactor: false }) : null),
+    [typed, typedName],
+  );
+  const confirmationDiffers = confirmation.length > 0 && confirmation !== password;
+
+  const submit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const errors: FieldErrors = {};
+    const name = usernameSchema.safeParse(username);
+    if (!name.success) errors.username = username.trim() ? (name.error.issues[0]?.message ?? 'This username cannot be used.') : 'Choose a username.';
+    const trimmedEmail = email.trim();
+    const parsedEmail = !boundEmail && trimmedEmail ? emailSchema.safeParse(trimmedEmail) : null;
+    if (parsedEmail && !parsedEmail.success) errors.email = 'Enter a valid email address, or leave it empty.';
+    if (confirmation !== password) errors.confirmation = 'This does not match the password.';
+    setFieldErrors(errors);
+    setRefusal(null);
+    if (errors.username || errors.email || errors.confirmation || !name.success) return;
+    const check = evaluatePassword({ password, username: name.data, hasSecondFactor: false });
+    if (!check.ok) {
+      setRefusal({ message: 'The password does not meet the rules:', problems: check.problems });
+      return;
+    }
+    accept.mutate(
+      { token, username: name.data, password, ...(parsedEmail?.success ? { email: parsedEmail.data } : {}) },
+      {
+        onSuccess: (result) => {
+          setPassword('');
+          setConfirmation('');
+          const replacedAnotherSession = getSessionState().status === 'signedIn';
+          acceptSignIn(result);
+          onAccepted(result.user.username);
+          // Nothing the previous account saw may stay in memory for the new one; otherwise at
+          // least the login page's "first start" notice must not come back from the cache.
+          if (replacedAnotherSession) queryClient.clear();
+          else void utils.system.info.invalidate();
+        },
+        onError: (error) => {
+          switch (errorReasonOf(error)) {
+            case 'INVITATION_INVALID':
+              onInvalid();
+              return;
+            case 'USERNAME_TAKEN':
+              setFieldErrors({ username: 'That username is already taken. Choose another one.' });
+              setRefusal({ message: 'That username is already taken.' });
+              return;
+            case 'EMAIL_TAKEN':
+              setFieldErrors({ email: 'That email address already belongs to an account.' });
+              setRefusal({ message: 'That email address already belongs to an account.' });
+              return;
+            case 'INVITATION_EMAIL_MISMATCH':
+              setFieldErrors({ email: 'This invitation is for a different email address.' });
+              setRefusal({ message: 'This invitation is for a different email address.' });
+              return;
+            case 'WEAK_PASSWORD':
+              setRefusal({ message: 'The password does not meet the rules:', problems: passwordProblemsOf(error) });
+              return;
+            case 'RATE_LIMITED':
+              setRefusal({ message: `Too many attempts. Try again in ${retryAfterOf(error) ?? 60} s.` });
+              return;
+            default:
+              setRefusal({ message: describeApiError(error) });
+          }
+        },
+      },
+    );
+  };
+
+  return (
+    <form onSubmit={submit} noValidate>
+      <Stack gap="md">
+        <TextInput
+          label="Username"
+          description="3–32 characters: letters, digits, dot, dash or underscore. You sign in with it."
+          name="username"
+          autoComplete="username"
+          autoCapitalize="none"
+          spellCheck={false}
+          maxLength={32}
+          value={username}
+          onChange={(e) => setUsername(e.currentTarget.value)}
+          error={fieldErrors.username}
+          data-autofocus
+          autoFocus
+        />
+        {boundEmail ? (
+          <TextInput label="Email" description="This invitation is for this address." value={boundEmail} readOnly />
+        ) : (
+          <TextInput
+            label="Email (optional)"
+            description="For security notices about your account."
+            type="email"
+            name="email"
+            autoComplete="email"
+            value={email}
+            onChange={(e) => setEmail(e.currentTarget.value)}
+            error={fieldErrors.email}
+          />
+        )}
+        <PasswordInput
+          label="Password"
+          name="new-password"
+          autoComplete="new-password"
+          description={`At least ${PASSWORD_MIN_SINGLE_FACTOR} characters. A few unrelated words work well.`}
+          value={password}
+          onChange={(e) => setPassword(e.currentTarget.value)}
+        />
+        <PasswordStrengthMeter verdict={verdict} />
+        <PasswordInput
+          label="Confirm password"
+          name="confirm-password"
+          autoComplete="new-password"
+          value={confirmation}
+          onChange={(e) => setConfirmation(e.currentTarget.value)}
+          error={fieldErrors.confirmation ?? (confirmationDiffers ? 'This does not match the password.' : undefined)}
+        />
+        {refusal && (
+          <Alert color="red" role="alert" title="Account not created">
+            {refusal.message}
+            {refusal.problems && refusal.problems.length > 0 && (
+              <List size="sm" mt={4}>
+                {refusal.problems.map((problem) => (
+                  <List.Item key={problem}>{problem}</List.Item>
+                ))}
+              </List>
+            )}
+          </Alert>
+        )}
+        <Button type="submit" loading={accept.isPending} fullWidth>
+          Accept invitation
+        </Button>
+      </Stack>
+    </form>
+  );
+}
