@@ -4,7 +4,6 @@ import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
 
 const API_ORIGIN = 'http://127.0.0.1:8080';
-const SHARED_SOURCE = /[\\/]packages[\\/]shared[\\/]src[\\/]/;
 
 export default defineConfig({
   plugins: [react()],
@@ -18,14 +17,6 @@ export default defineConfig({
     // Never turn small assets into data: URLs inside JS/CSS; every asset is a same-origin file.
     assetsInlineLimit: 0,
     sourcemap: false,
-    rolldownOptions: {
-      treeshake: {
-        // @jutsu/shared only declares things (no module runs code on import), but its package.json
-        // does not say so; without this every page would carry the password-strength dictionaries
-        // (~1.8 MB) that only the password form, loaded on demand, needs.
-        moduleSideEffects: (id) => (SHARED_SOURCE.test(id) ? false : undefined),
-      },
-    },
   },
   server: {
     port: 5173,
