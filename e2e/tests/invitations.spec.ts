@@ -206,7 +206,7 @@ test.describe('invitations and roles on a fresh install', () => {
     await expect(stranger.getByRole('alert')).toContainText(REFUSED);
   });
 
-  test('users: disable ends the viewer session at once, enable and unlock let them back; the last admin keeps the role', async () => {
+  test('users: disable ends the viewer session at once, enable and unlock let them back, sign out everywhere, role change; the last admin keeps the role', async () => {
     await mainNav(admin).getByRole('link', { name: 'Users' }).click();
     const rows = admin.getByTestId('user-row');
     await expect(rows).toHaveCount(2);
@@ -250,6 +250,23 @@ test.describe('invitations and roles on a fresh install', () => {
     await expect(watcher).not.toContainText('Locked');
     await signIn(viewer, VIEWER, VIEWER_PASSWORD);
     await expect(viewer.getByTestId('signed-in-nav')).toContainText(`Signed in as ${VIEWER}`);
+
+    // "Sign out everywhere" ends the viewer's session live; the account stays usable.
+    await admin.getByRole('button', { name: `Actions for ${VIEWER}` }).click();
+    await admin.getByRole('menuitem', { name: 'Sign out everywhere' }).click();
+    await admin.getByRole('dialog', { name: `Sign ${VIEWER} out everywhere?` }).getByRole('button', { name: 'Sign out everywhere' }).click();
+    await expect(admin.getByTestId('user-action-outcome')).toContainText(`${VIEWER} was signed out of 1 session.`);
+    await expect(viewer).toHaveURL(/\/login/, { timeout: 15_000 });
+    await expect(watcher).toContainText('Active');
+    await signIn(viewer, VIEWER, VIEWER_PASSWORD);
+    await expect(viewer.getByTestId('signed-in-nav')).toContainText(`Signed in as ${VIEWER}`);
+
+    // A role change takes effect on the server at once (the row shows it after a reload too).
+    await choose(admin, `Role of ${VIEWER}`, 'Trader');
+    await admin.getByRole('dialog', { name: `Make ${VIEWER} a trader?` }).getByRole('button', { name: 'Change role' }).click();
+    await expect(admin.getByTestId('user-action-outcome')).toContainText(`${VIEWER} is now a trader.`);
+    await admin.reload();
+    await expect(admin.getByRole('combobox', { name: `Role of ${VIEWER}` })).toHaveValue('Trader');
 
     // The server refuses to leave the installation without an active admin.
     await choose(admin, `Role of ${ADMIN}`, 'Viewer');

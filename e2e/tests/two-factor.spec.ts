@@ -1,10 +1,11 @@
-// Two-factor as a person uses it. The test plays the authenticator app: it reads the secret
-// off the page and computes codes with otplib. Backup codes are read off the page too, like
+// Two-factor as a person uses it. The test plays the authenticator app: it scans the QR code
+// off the screen (and checks the key shown for typing matches) and computes codes with otplib. Backup codes are read off the page too, like
 // someone copying them down. The server takes each 30 s TOTP step once per account, so a
 // sign-in after enrolling waits for a later step instead of retrying.
 import fs from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
 import { generate } from 'otplib';
+import { scanQrCode } from '../qr.ts';
 import { startStack, type Stack } from '../stack.ts';
 
 const OWNER = 'owner';
@@ -57,9 +58,18 @@ async function startEnrolment(page: Page, stack: Stack): Promise<{ secret: strin
   const section = page.getByTestId('two-factor-section');
   await expect(section.getByTestId('two-factor-state')).toHaveText('Off');
   await page.getByRole('button', { name: 'Set up two-factor' }).click();
-  await expect(page.getByRole('img', { name: 'QR code for your authenticator app' })).toBeVisible();
-  const secret = (await page.getByTestId('totp-secret').textContent())?.trim() ?? '';
+  const qr = page.getByRole('img', { name: 'QR code for your authenticator app' });
+  await expect(qr).toBeVisible();
+  // The "app" scans the code: an otpauth URI naming the issuer and the account.
+  const scanned = new URL(await scanQrCode(qr));
+  expect(scanned.protocol).toBe('otpauth:');
+  expect(scanned.host).toBe('totp');
+  expect(decodeURIComponent(scanned.pathname)).toBe(`/Jutsu Labs:${OWNER}`);
+  expect(scanned.searchParams.get('issuer')).toBe('Jutsu Labs');
+  const secret = scanned.searchParams.get('secret') ?? '';
   expect(secret).toMatch(/^[A-Z2-7]{32,}$/);
+  // The key shown for manual entry is the same secret, grouped for reading.
+  expect((await page.getByTestId('totp-secret').textContent())?.replace(/\s+/g, '')).toBe(secret);
   const step = stepNow();
   await codeField(page).fill(await totpAt(secret, step));
   return { secret, step };
