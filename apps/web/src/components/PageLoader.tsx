@@ -1,13 +1,11 @@
 // A calm placeholder while something the whole screen depends on is loading.
-import { Center, Group, Loader, Text } from '@mantine/core';
+import { Center } from '@mantine/core';
+import { InlineLoader } from './QueryStatus.tsx';
 
 export function PageLoader({ label }: { label: string }) {
   return (
     <Center py="xl">
-      <Group gap="sm" role="status">
-        <Loader size="sm" aria-hidden="true" />
-        <Text>{label}</Text>
-      </Group>
+      <InlineLoader label={label} />
     </Center>
   );
 }

@@ -2,11 +2,12 @@
 // recent; this dialog asks for the password, confirms it with auth.reauthenticate (which marks
 // this session as freshly signed in) and tells the caller, who then repeats the change.
 // Most screens use it through useStepUp() (use-step-up.tsx), which does the retry.
-import { Alert, Button, Group, Modal, PasswordInput, Stack, Text } from '@mantine/core';
+import { Modal, PasswordInput, Stack, Text } from '@mantine/core';
 import { useState, type FormEvent } from 'react';
 import { describeApiError, errorReasonOf, retryAfterOf } from '../../lib/api-errors.ts';
 import { trpc } from '../../trpc.ts';
 import { PasskeyStepUp } from './PasskeyStepUp.tsx';
+import { FormActions } from '../FormActions.tsx';
 
 export interface ConfirmPasswordDialogProps {
   opened: boolean;
@@ -76,19 +77,7 @@ function ConfirmPasswordForm({ onConfirmed, onCancel, action }: Omit<ConfirmPass
           onChange={(e) => setPassword(e.currentTarget.value)}
           data-autofocus
         />
-        {error && (
-          <Alert color="red" role="alert" data-testid="reauth-error">
-            {error}
-          </Alert>
-        )}
-        <Group justify="flex-end">
-          <Button variant="default" onClick={onCancel}>
-            Cancel
-          </Button>
-          <Button type="submit" loading={reauthenticate.isPending}>
-            Confirm password
-          </Button>
-        </Group>
+        <FormActions error={error} onCancel={onCancel} submitLabel="Confirm password" pending={reauthenticate.isPending} />
         <PasskeyStepUp onConfirmed={onConfirmed} />
       </Stack>
     </form>

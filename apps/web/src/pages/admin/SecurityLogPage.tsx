@@ -1,13 +1,13 @@
 // Admin → Security log: the tamper-evident record of sensitive actions, newest first. Filter by
 // severity, event type and user; older events page in with "Load more" (keyset cursor).
-import { Alert, Anchor, Autocomplete, Button, Card, Group, Loader, Select, Stack, Table, Text, Title } from '@mantine/core';
+import { Alert, Anchor, Autocomplete, Button, Card, Group, Select, Stack, Table, Text, Title } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { SECURITY_EVENT_SEVERITIES } from '@jutsu/shared';
 import { useMemo, useState } from 'react';
-import { describeApiError } from '../../lib/api-errors.ts';
 import { trpc } from '../../trpc.ts';
 import { SecurityEventRow } from './security-log/SecurityEventRow.tsx';
 import { KNOWN_EVENT_TYPES, SEVERITY_LABEL, type Severity } from './security-log/events.ts';
+import { QueryStatus } from '../../components/QueryStatus.tsx';
 
 const PAGE_SIZE = 25;
 /** The server's rule for a type filter (securityEventsListInput). */
@@ -95,17 +95,7 @@ export function SecurityLogPage() {
           </Button>
         </Group>
 
-        {events.isPending && !typeInvalid && (
-          <Group gap="sm" role="status">
-            <Loader size="sm" aria-hidden="true" />
-            <Text>Loading events…</Text>
-          </Group>
-        )}
-        {events.isError && (
-          <Alert color="red" role="alert" title="Security log unavailable">
-            {describeApiError(events.error)}
-          </Alert>
-        )}
+        {!typeInvalid && <QueryStatus query={events} loading="Loading events…" failed="Security log unavailable" />}
         {events.data && rows.length === 0 && <Text c="dimmed">{filtered ? 'No events match these filters.' : 'No events yet.'}</Text>}
         {rows.length > 0 && (
           <Table.ScrollContainer minWidth={960}>

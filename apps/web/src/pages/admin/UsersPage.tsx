@@ -2,7 +2,7 @@
 // the role, disable/enable, sign out everywhere, reset two-factor, unlock. What takes something
 // away is confirmed in a dialog first; role changes and 2FA resets also need a recent sign-in
 // (the step-up dialog asks for the password when the server says so).
-import { Alert, Button, Card, Group, Loader, Modal, Stack, Table, Text, Title, VisuallyHidden } from '@mantine/core';
+import { Alert, Button, Card, Group, Modal, Stack, Table, Text, Title, VisuallyHidden } from '@mantine/core';
 import { useState } from 'react';
 import { refreshAccessToken } from '../../auth/session.ts';
 import { useSignedInUser } from '../../auth/signed-in-user.ts';
@@ -19,6 +19,7 @@ import {
   type UserAction,
 } from './users/user-actions.ts';
 import { UserRow } from './users/UserRow.tsx';
+import { QueryStatus } from '../../components/QueryStatus.tsx';
 
 const REFRESH_MS = 30_000;
 
@@ -115,17 +116,7 @@ export function UsersPage() {
             All accounts
           </Title>
         </VisuallyHidden>
-        {users.isPending && (
-          <Group gap="sm" role="status">
-            <Loader size="sm" aria-hidden="true" />
-            <Text>Loading users…</Text>
-          </Group>
-        )}
-        {users.isError && (
-          <Alert color="red" role="alert" title="Users unavailable">
-            {describeApiError(users.error)}
-          </Alert>
-        )}
+        <QueryStatus query={users} loading="Loading users…" failed="Users unavailable" />
         {users.data && (
           <Table.ScrollContainer minWidth={900}>
             <Table verticalSpacing="sm" striped data-testid="users-table">

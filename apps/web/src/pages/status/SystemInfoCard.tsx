@@ -1,10 +1,10 @@
 // What the server says about itself (system.info): proves the HTTP link and shows whether
 // the installation still waits for its first admin.
-import { Alert, Badge, Button, Card, Group, Loader, SimpleGrid, Stack, Text, Title } from '@mantine/core';
+import { Alert, Badge, Card, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import type { ReactNode } from 'react';
-import { describeApiError } from '../../lib/api-errors.ts';
 import { formatDateTime, formatDuration } from '../../lib/format.ts';
 import { trpc } from '../../trpc.ts';
+import { QueryStatus } from '../../components/QueryStatus.tsx';
 
 // Uptime and server time are only interesting roughly; a slow refresh keeps them honest.
 const REFRESH_MS = 30_000;
@@ -17,22 +17,7 @@ export function SystemInfoCard() {
       <Title order={2} size="h4" id="system-info-title" mb="md">
         Server
       </Title>
-      {info.isPending && (
-        <Group gap="sm" role="status">
-          <Loader size="sm" aria-hidden="true" />
-          <Text>Loading server information…</Text>
-        </Group>
-      )}
-      {info.isError && (
-        <Alert color="red" title="Server information unavailable" role="alert">
-          <Stack gap="sm" align="flex-start">
-            <Text size="sm">{describeApiError(info.error)}</Text>
-            <Button size="xs" variant="light" color="red" onClick={() => void info.refetch()} loading={info.isFetching}>
-              Try again
-            </Button>
-          </Stack>
-        </Alert>
-      )}
+      <QueryStatus query={info} loading="Loading server information…" failed="Server information unavailable" />
       {info.data && (
         <Stack gap="md">
           {info.data.bootstrapPending && (

@@ -1,6 +1,6 @@
 // Every invitation, newest first: what it grants, to whom, its state and who did what when.
 // A pending one can be revoked (confirmed first): its link stops working at once.
-import { Alert, Badge, Button, Card, Group, Loader, Modal, Stack, Table, Text, Title, VisuallyHidden } from '@mantine/core';
+import { Alert, Badge, Button, Card, Group, Modal, Stack, Table, Text, Title, VisuallyHidden } from '@mantine/core';
 import type { InvitationStatus } from '@jutsu/shared';
 import { useState } from 'react';
 import { describeApiError } from '../../../lib/api-errors.ts';
@@ -8,6 +8,7 @@ import { formatDateTime } from '../../../lib/format.ts';
 import { trpc } from '../../../trpc.ts';
 import { ROLE_COLOR, ROLE_LABEL } from '../roles.ts';
 import type { InvitationSummary } from './types.ts';
+import { QueryStatus } from '../../../components/QueryStatus.tsx';
 
 // Acceptances happen elsewhere; a slow refresh keeps the states honest without a reload.
 const REFRESH_MS = 30_000;
@@ -68,17 +69,7 @@ export function InvitationsTable() {
             {describeApiError(revoke.error)}
           </Alert>
         )}
-        {list.isPending && (
-          <Group gap="sm" role="status">
-            <Loader size="sm" aria-hidden="true" />
-            <Text>Loading invitations…</Text>
-          </Group>
-        )}
-        {list.isError && (
-          <Alert color="red" role="alert" title="Invitations unavailable">
-            {describeApiError(list.error)}
-          </Alert>
-        )}
+        <QueryStatus query={list} loading="Loading invitations…" failed="Invitations unavailable" />
         {list.data?.length === 0 && <Text c="dimmed">No invitations yet.</Text>}
         {list.data && list.data.length > 0 && (
           <Table.ScrollContainer minWidth={820}>

@@ -1,10 +1,11 @@
 // Where this account is signed in: one row per session (device, address, times), this tab's
 // own session marked, and a way to end any other one, or all others at once.
-import { Alert, Button, Card, Group, Loader, Table, Text, Title, VisuallyHidden } from '@mantine/core';
+import { Alert, Button, Card, Group, Table, Text, Title, VisuallyHidden } from '@mantine/core';
 import { useState } from 'react';
 import { describeApiError } from '../../../lib/api-errors.ts';
 import { trpc } from '../../../trpc.ts';
 import { SessionRow } from './SessionRow.tsx';
+import { QueryStatus } from '../../../components/QueryStatus.tsx';
 
 // New sign-ins elsewhere show up without a reload, but this is no live feed.
 const REFRESH_MS = 30_000;
@@ -64,17 +65,7 @@ export function SessionsCard() {
           {describeApiError(failure)}
         </Alert>
       )}
-      {sessions.isPending && (
-        <Group gap="sm" role="status">
-          <Loader size="sm" aria-hidden="true" />
-          <Text>Loading sessions…</Text>
-        </Group>
-      )}
-      {sessions.isError && (
-        <Alert color="red" title="Sessions unavailable">
-          {describeApiError(sessions.error)}
-        </Alert>
-      )}
+      <QueryStatus query={sessions} loading="Loading sessions…" failed="Sessions unavailable" />
       {sessions.data && (
         <Table.ScrollContainer minWidth={560}>
           <Table verticalSpacing="sm" data-testid="sessions-table">

@@ -1,9 +1,10 @@
 // The two confirmations of the Passkeys section: a new name, and "remove this passkey?".
-import { Alert, Button, Group, Modal, Stack, Text, TextInput } from '@mantine/core';
+import { Button, Group, Modal, Stack, Text, TextInput } from '@mantine/core';
 import { useState, type FormEvent } from 'react';
 import { errorReasonOf } from '../../../../lib/api-errors.ts';
 import { trpc } from '../../../../trpc.ts';
 import { describePasskeyChangeError, PASSKEY_NAME_MAX, passkeyNameProblem, type PasskeyListItem } from './passkey-errors.ts';
+import { FormActions } from '../../../../components/FormActions.tsx';
 
 interface RenameProps {
   passkey: PasskeyListItem | null;
@@ -60,19 +61,7 @@ function RenameForm({ passkey, onClose, onRenamed, onGone }: RenameProps & { pas
           autoComplete="off"
           data-autofocus
         />
-        {error && (
-          <Alert color="red" role="alert">
-            {error}
-          </Alert>
-        )}
-        <Group justify="flex-end">
-          <Button variant="default" onClick={onClose}>
-            Cancel
-          </Button>
-          <Button type="submit" loading={rename.isPending}>
-            Save name
-          </Button>
-        </Group>
+        <FormActions error={error} onCancel={onClose} submitLabel="Save name" pending={rename.isPending} />
       </Stack>
     </form>
   );

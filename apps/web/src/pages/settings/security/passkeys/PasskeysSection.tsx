@@ -2,15 +2,15 @@
 // it, remove it (after a confirmation). Adding and removing need a recent sign-in: the server
 // answers REAUTH_REQUIRED otherwise, and useStepUp asks for the password or a passkey
 // (ConfirmPasswordDialog + PasskeyStepUp) and repeats the call.
-import { Alert, Badge, Button, Card, Group, Loader, Stack, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Badge, Button, Card, Group, Stack, Text, TextInput, Title } from '@mantine/core';
 import { browserSupportsWebAuthn, startRegistration } from '@simplewebauthn/browser';
 import { useState, type FormEvent } from 'react';
 import { useStepUp } from '../../../../components/reauth/use-step-up.tsx';
-import { describeApiError } from '../../../../lib/api-errors.ts';
 import { trpc } from '../../../../trpc.ts';
 import { describePasskeyChangeError, PASSKEY_NAME_MAX, passkeyNameProblem, type PasskeyListItem } from './passkey-errors.ts';
 import { RemovePasskeyDialog, RenamePasskeyDialog } from './PasskeyDialogs.tsx';
 import { PasskeysTable } from './PasskeysTable.tsx';
+import { QueryStatus } from '../../../../components/QueryStatus.tsx';
 
 type Outcome = { kind: 'done' | 'problem'; message: string } | null;
 
@@ -101,20 +101,8 @@ export function PasskeysSection() {
           </Alert>
         )}
 
-        {list.isPending ? (
-          <Group gap="sm" role="status">
-            <Loader size="sm" aria-hidden="true" />
-            <Text size="sm">Loading passkeys…</Text>
-          </Group>
-        ) : list.isError ? (
-          <Alert color="red" role="alert" title="Could not load your passkeys">
-            <Stack gap="xs" align="flex-start">
-              <Text size="sm">{describeApiError(list.error)}</Text>
-              <Button size="xs" variant="light" onClick={() => void list.refetch()}>
-                Try again
-              </Button>
-            </Stack>
-          </Alert>
+        {list.isPending || list.isError ? (
+          <QueryStatus query={list} loading="Loading passkeys…" failed="Could not load your passkeys" />
         ) : passkeys.length > 0 ? (
           <PasskeysTable passkeys={passkeys} removingId={removingId} onRename={setRenaming} onRemove={setConfirmingRemoval} />
         ) : (

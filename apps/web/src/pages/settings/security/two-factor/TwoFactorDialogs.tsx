@@ -1,10 +1,11 @@
 // The two changes that need proof of the second factor itself: new backup codes (a code) and
 // turning two-factor off (the password and a code). A code is from the authenticator app or
 // one of the backup codes; the server tells them apart.
-import { Alert, Button, Group, Modal, PasswordInput, Stack, Text, TextInput } from '@mantine/core';
+import { Modal, PasswordInput, Stack, Text, TextInput } from '@mantine/core';
 import { useState, type FormEvent } from 'react';
 import { trpc } from '../../../../trpc.ts';
 import { describeTwoFactorError } from './two-factor-errors.ts';
+import { FormActions } from '../../../../components/FormActions.tsx';
 
 const CODE_DESCRIPTION = 'The 6-digit code from your authenticator app, or one of your backup codes.';
 
@@ -66,19 +67,7 @@ export function RegenerateBackupCodesDialog({ opened, onClose, onRegenerated }: 
             maxLength={64}
             data-autofocus
           />
-          {error && (
-            <Alert color="red" role="alert">
-              {error}
-            </Alert>
-          )}
-          <Group justify="flex-end">
-            <Button variant="default" onClick={close}>
-              Cancel
-            </Button>
-            <Button type="submit" loading={regenerate.isPending}>
-              Make new codes
-            </Button>
-          </Group>
+          <FormActions error={error} onCancel={close} submitLabel="Make new codes" pending={regenerate.isPending} />
         </Stack>
       </form>
     </Modal>
@@ -158,19 +147,7 @@ export function DisableTwoFactorDialog({ opened, onClose, onDisabled }: DisableP
             spellCheck={false}
             maxLength={64}
           />
-          {error && (
-            <Alert color="red" role="alert">
-              {error}
-            </Alert>
-          )}
-          <Group justify="flex-end">
-            <Button variant="default" onClick={close}>
-              Cancel
-            </Button>
-            <Button type="submit" color="red" loading={disable.isPending}>
-              Turn off two-factor
-            </Button>
-          </Group>
+          <FormActions error={error} onCancel={close} submitLabel="Turn off two-factor" pending={disable.isPending} submitColor="red" />
         </Stack>
       </form>
     </Modal>
