@@ -78,13 +78,12 @@ const usersRouter = router({
     .meta({ rateLimit: 'admin', audit: 'user.disabled' })
     .input(userIdInput)
     .mutation(async ({ ctx, input }) => {
-      const { prisma, sessions, liveBus, sockets } = ctx.services;
+      const { prisma, sessions, liveBus } = ctx.services;
       ctx.audit.details = { targetUserId: input.id };
       ctx.audit.severity = 'warning';
       const { after } = await changeUserGuarded(prisma, input.id, { disable: true });
       await liveBus.publish({ type: 'user.disabled', userId: after.id });
       const revoked = await sessions.revoke({ userId: after.id }, 'user_disabled');
-      sockets.closeUser(after.id);
       const invitationsRevoked = await revokeInvitationsCreatedBy(prisma, after.id, ctx.auth.userId);
       ctx.audit.details = { targetUserId: after.id, targetUsername: after.username, sessionsRevoked: revoked.length, invitationsRevoked };
       return { ok: true as const, sessionsRevoked: revoked.length };
@@ -105,12 +104,11 @@ const usersRouter = router({
     .meta({ rateLimit: 'admin', audit: 'user.two_factor_reset', recentAuthMinutes: 15 })
     .input(userIdInput)
     .mutation(async ({ ctx, input }) => {
-      const { prisma, sessions, sockets } = ctx.services;
+      const { prisma, sessions } = ctx.services;
       const user = await targetUser(ctx, input.id);
       ctx.audit.severity = 'critical';
       const reset = await resetTwoFactor(prisma, sessions, user);
       const revoked = reset.revokedSessionIds;
-      sockets.closeSessions(revoked);
       ctx.audit.details = { ...ctx.audit.details, hadTwoFactor: reset.wasEnabled, backupCodesDeleted: reset.backupCodesDeleted, sessionsRevoked: revoked.length };
       return { ok: true as const, sessionsRevoked: revoked.length };
     }),
@@ -122,7 +120,6 @@ const usersRouter = router({
       const user = await targetUser(ctx, input.id);
       ctx.audit.severity = 'warning';
       const revoked = await ctx.services.sessions.revoke({ userId: user.id }, 'revoked_by_admin');
-      ctx.services.sockets.closeSessions(revoked);
       ctx.audit.details = { ...ctx.audit.details, sessionsRevoked: revoked.length };
       return { revoked: revoked.length };
     }),

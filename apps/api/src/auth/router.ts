@@ -112,14 +112,13 @@ export const authRouter = router({
   verifySecondFactor: verifySecondFactorProcedure,
 
   refresh: publicProcedure.meta({ rateLimit: 'refresh', audit: 'auth.refresh', auditOn: 'failure' }).mutation(async ({ ctx }) => {
-    const { sessions, accessTokens, securityEvents, sockets } = ctx.services;
+    const { sessions, accessTokens, securityEvents } = ctx.services;
     const token = readCookie(ctx, REFRESH_COOKIE);
     if (!token) throw appError('UNAUTHORIZED', 'SESSION_REVOKED', 'No session. Sign in again.');
     const result = await sessions.rotate(token);
     if (result.kind === 'reused') {
       clearCookie(ctx, REFRESH_COOKIE);
       const revoked = await sessions.revoke({ sessionIds: [result.session.id] }, 'refresh_token_reuse');
-      sockets.closeSessions([result.session.id]);
       await securityEvents.record({
         type: 'auth.refresh_reuse',
         severity: 'critical',
@@ -143,7 +142,7 @@ export const authRouter = router({
   }),
 
   logout: publicProcedure.meta({ rateLimit: 'refresh', audit: 'auth.logout' }).mutation(async ({ ctx }) => {
-    const { sessions, accessTokens, sockets } = ctx.services;
+    const { sessions, accessTokens } = ctx.services;
     const ended = new Set<string>();
     if (ctx.accessToken) {
       try {
@@ -166,7 +165,6 @@ export const authRouter = router({
     clearCookie(ctx, REFRESH_COOKIE);
     if (ended.size) {
       await sessions.revoke({ sessionIds: [...ended] }, 'logout');
-      sockets.closeSessions(ended);
     }
     return { ok: true as const };
   }),
@@ -198,14 +196,12 @@ export const authRouter = router({
       const session = await ctx.services.prisma.session.findFirst({ where: { id: input.id, userId: ctx.auth.userId, revokedAt: null } });
       if (!session) throw appError('NOT_FOUND', 'SESSION_REVOKED', 'No such session.');
       await ctx.services.sessions.revoke({ sessionIds: [session.id] }, 'revoked_by_user');
-      ctx.services.sockets.closeSessions([session.id]);
       ctx.audit.details = { sessionId: session.id, current: session.id === ctx.auth.sessionId };
       return { ok: true as const };
     }),
 
   revokeOtherSessions: authedProcedure.meta({ rateLimit: 'sensitive', audit: 'auth.sessions_revoked' }).mutation(async ({ ctx }) => {
     const ids = await ctx.services.sessions.revoke({ userId: ctx.auth.userId, exceptSessionId: ctx.auth.sessionId }, 'revoked_by_user');
-    ctx.services.sockets.closeSessions(ids);
     ctx.audit.details = { count: ids.length };
     return { revoked: ids.length };
   }),
@@ -214,7 +210,7 @@ export const authRouter = router({
     .meta({ rateLimit: 'sensitive', audit: 'auth.password_changed', passwordChangeExempt: true })
     .input(z.object({ currentPassword: presentedPasswordSchema, newPassword: newPasswordSchema }))
     .mutation(async ({ ctx, input }) => {
-      const { prisma, sessions, sockets } = ctx.services;
+      const { prisma, sessions } = ctx.services;
       const user = await prisma.user.findUniqueOrThrow({ where: { id: ctx.auth.userId } });
       const check = await verifyPassword(user.passwordHash, input.currentPassword);
       if (!check.ok) {
@@ -231,7 +227,6 @@ export const authRouter = router({
       });
       await prisma.session.update({ where: { id: ctx.auth.sessionId }, data: { authTime: now } });
       const ids = await sessions.revoke({ userId: user.id, exceptSessionId: ctx.auth.sessionId }, 'password_changed');
-      sockets.closeSessions(ids);
       ctx.audit.details = { otherSessionsRevoked: ids.length };
       return { ok: true as const, otherSessionsRevoked: ids.length };
     }),
@@ -257,7 +252,7 @@ export const authRouter = router({
     .meta({ rateLimit: 'invitationPublic', audit: 'auth.not_me' })
     .input(z.object({ token: z.string().min(16).max(128) }))
     .mutation(async ({ ctx, input }) => {
-      const { prisma, sessions, sockets } = ctx.services;
+      const { prisma, sessions } = ctx.services;
       const now = new Date();
       const row = await prisma.userActionToken.findUnique({ where: { tokenHash: sha256(input.token) } });
       const used = row
@@ -268,7 +263,6 @@ export const authRouter = router({
       // Whoever signed in may have added a passkey to keep access: those go too.
       const removedPasskeys = await prisma.passkey.deleteMany({ where: { userId: row.userId, createdAt: { gte: row.createdAt } } });
       const ids = await sessions.revoke({ userId: row.userId }, 'reported_not_me');
-      sockets.closeSessions(ids);
       ctx.audit.userId = row.userId;
       ctx.audit.severity = 'critical';
       ctx.audit.details = { sessionsRevoked: ids.length, passkeysRemoved: removedPasskeys.count };

@@ -1,5 +1,8 @@
 // Live events between API processes over PostgreSQL LISTEN/NOTIFY (works on PGlite and
 // across replicas on one server, no extra broker), fanned out in-process to subscribers.
+// The publishing process delivers its own events at once, without the round trip through
+// the database: a tab is told its session ended before this process closes its socket.
+import { randomUUID } from 'node:crypto';
 import { EventEmitter, on } from 'node:events';
 import type { SqlDriver } from '@jutsu/db';
 import type { Logger } from '../logger.ts';
@@ -15,6 +18,8 @@ export type LiveEvent =
 
 export class LiveBus {
   private emitter = new EventEmitter();
+  /** Tags this process's notifications, so it does not deliver its own events twice. */
+  private readonly origin = randomUUID();
   private unlisten: (() => Promise<void>) | undefined;
 
   constructor(
@@ -26,17 +31,24 @@ export class LiveBus {
 
   async start(): Promise<void> {
     this.unlisten = await this.sql.listen(LIVE_CHANNEL, (payload) => {
+      let message: unknown;
       try {
-        this.emitter.emit('event', JSON.parse(payload) as LiveEvent);
+        message = JSON.parse(payload);
       } catch (err) {
         this.logger.warn({ err }, 'ignored malformed live event');
+        return;
       }
+      if (typeof message !== 'object' || message === null) return;
+      const { origin, event } = message as { origin?: unknown; event?: unknown };
+      if (origin === this.origin || typeof event !== 'object' || event === null) return;
+      this.emitter.emit('event', event as LiveEvent);
     });
   }
 
-  /** Every process (this one included) receives it through LISTEN. */
+  /** Delivered here at once, then to every other process through NOTIFY. */
   async publish(event: LiveEvent): Promise<void> {
-    await this.sql.notify(LIVE_CHANNEL, JSON.stringify(event));
+    this.emitter.emit('event', event);
+    await this.sql.notify(LIVE_CHANNEL, JSON.stringify({ origin: this.origin, event }));
   }
 
   onEvent(fn: (e: LiveEvent) => void): () => void {

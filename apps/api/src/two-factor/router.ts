@@ -100,7 +100,7 @@ export const twoFactorRouter = router({
     .meta({ rateLimit: 'sensitive', audit: 'two_factor.enabled' })
     .input(z.object({ code: codeInput }))
     .mutation(async ({ ctx, input }) => {
-      const { prisma, keyring, sessions, sockets } = ctx.services;
+      const { prisma, keyring, sessions } = ctx.services;
       const user = await currentUser(ctx);
       if (user.totpEnabledAt) throw appError('CONFLICT', 'TWO_FACTOR_ALREADY_ENABLED', 'Two-factor sign-in is already on.');
       const pendingAt = user.totpPendingCreatedAt;
@@ -131,7 +131,6 @@ export const twoFactorRouter = router({
       });
       if (!enabled) throw appError('CONFLICT', 'TWO_FACTOR_SETUP_REQUIRED', 'The setup changed meanwhile. Start it again.');
       const revoked = await sessions.revoke({ userId: user.id, exceptSessionId: ctx.auth.sessionId }, 'two_factor_enabled');
-      sockets.closeSessions(revoked);
       ctx.audit.severity = 'warning';
       ctx.audit.details = { otherSessionsRevoked: revoked.length };
       return { enabled: true as const, backupCodes, otherSessionsRevoked: revoked.length };
@@ -142,7 +141,7 @@ export const twoFactorRouter = router({
     .meta({ rateLimit: 'sensitive', audit: 'two_factor.disabled' })
     .input(z.object({ password: presentedPasswordSchema, code: codeInput }))
     .mutation(async ({ ctx, input }) => {
-      const { prisma, sessions, sockets } = ctx.services;
+      const { prisma, sessions } = ctx.services;
       const user = await currentUser(ctx);
       requireEnabled(user);
       await assertNotThrottled(ctx, user.username);
@@ -172,7 +171,6 @@ export const twoFactorRouter = router({
       });
       if (!disabled) throw appError('BAD_REQUEST', 'TWO_FACTOR_NOT_ENABLED', 'Two-factor sign-in is not on for this account.');
       const revoked = await sessions.revoke({ userId: user.id, exceptSessionId: ctx.auth.sessionId }, 'two_factor_disabled');
-      sockets.closeSessions(revoked);
       ctx.audit.severity = 'critical';
       ctx.audit.details = { ...ctx.audit.details, otherSessionsRevoked: revoked.length, mustChangePassword };
       return { enabled: false as const, otherSessionsRevoked: revoked.length, mustChangePassword };
