@@ -34,7 +34,7 @@ describe('live bus', () => {
     const published = here.publish(event);
     expect(seenHere).toEqual([event]); // synchronously, before any database round trip
     await published;
-    await eventually(() => expect(seenThere).toEqual([event]));
+    await eventually(async () => expect(seenThere).toEqual([event]));
     // Its own notification came back to `here` too, and was not delivered a second time.
     await new Promise((r) => setTimeout(r, 200));
     expect(seenHere).toEqual([event]);
@@ -47,7 +47,7 @@ describe('live bus', () => {
     await db.sql.notify(LIVE_CHANNEL, 'null');
     const marker: LiveEvent = { type: 'user.disabled', userId: 'u2' };
     await here.publish(marker);
-    await eventually(() => expect(seenThere.at(-1)).toEqual(marker));
+    await eventually(async () => expect(seenThere.at(-1)).toEqual(marker));
     expect(seenThere.length).toBe(before + 1);
   });
 });

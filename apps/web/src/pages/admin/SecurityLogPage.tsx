@@ -8,6 +8,7 @@ import { trpc } from '../../trpc.ts';
 import { SecurityEventRow } from './security-log/SecurityEventRow.tsx';
 import { KNOWN_EVENT_TYPES, SEVERITY_LABEL, type Severity } from './security-log/events.ts';
 import { QueryStatus } from '../../components/QueryStatus.tsx';
+import { TableHead } from '../../components/TableHead.tsx';
 
 const PAGE_SIZE = 25;
 /** The server's rule for a type filter (securityEventsListInput). */
@@ -100,16 +101,7 @@ export function SecurityLogPage() {
         {rows.length > 0 && (
           <Table.ScrollContainer minWidth={960}>
             <Table verticalSpacing="xs" striped data-testid="security-log">
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>Time</Table.Th>
-                  <Table.Th>Event</Table.Th>
-                  <Table.Th>Severity</Table.Th>
-                  <Table.Th>User</Table.Th>
-                  <Table.Th>IP address</Table.Th>
-                  <Table.Th>Details</Table.Th>
-                </Table.Tr>
-              </Table.Thead>
+              <TableHead columns={['Time', 'Event', 'Severity', 'User', 'IP address', 'Details']} />
               <Table.Tbody>
                 {rows.map((event) => (
                   <SecurityEventRow key={event.id} event={event} onFilterUser={setUserId} />

@@ -20,6 +20,7 @@ import {
 } from './users/user-actions.ts';
 import { UserRow } from './users/UserRow.tsx';
 import { QueryStatus } from '../../components/QueryStatus.tsx';
+import { TableHead } from '../../components/TableHead.tsx';
 
 const REFRESH_MS = 30_000;
 
@@ -120,20 +121,7 @@ export function UsersPage() {
         {users.data && (
           <Table.ScrollContainer minWidth={900}>
             <Table verticalSpacing="sm" striped data-testid="users-table">
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>User</Table.Th>
-                  <Table.Th>Role</Table.Th>
-                  <Table.Th>Status</Table.Th>
-                  <Table.Th>Two-factor</Table.Th>
-                  <Table.Th>Passkeys</Table.Th>
-                  <Table.Th>Active sessions</Table.Th>
-                  <Table.Th>Last sign-in</Table.Th>
-                  <Table.Th>
-                    <VisuallyHidden>Actions</VisuallyHidden>
-                  </Table.Th>
-                </Table.Tr>
-              </Table.Thead>
+              <TableHead columns={['User', 'Role', 'Status', 'Two-factor', 'Passkeys', 'Active sessions', 'Last sign-in']} actions />
               <Table.Tbody>
                 {rows.map((user) => (
                   <UserRow key={user.id} user={user} isSelf={user.id === me?.id} busy={busyUserId === user.id} onAction={request} />

@@ -1,6 +1,6 @@
 // Every invitation, newest first: what it grants, to whom, its state and who did what when.
 // A pending one can be revoked (confirmed first): its link stops working at once.
-import { Alert, Badge, Button, Card, Group, Modal, Stack, Table, Text, Title, VisuallyHidden } from '@mantine/core';
+import { Alert, Badge, Button, Card, Group, Modal, Stack, Table, Text, Title } from '@mantine/core';
 import type { InvitationStatus } from '@jutsu/shared';
 import { useState } from 'react';
 import { describeApiError } from '../../../lib/api-errors.ts';
@@ -9,6 +9,7 @@ import { trpc } from '../../../trpc.ts';
 import { ROLE_COLOR, ROLE_LABEL } from '../roles.ts';
 import type { InvitationSummary } from './types.ts';
 import { QueryStatus } from '../../../components/QueryStatus.tsx';
+import { TableHead } from '../../../components/TableHead.tsx';
 
 // Acceptances happen elsewhere; a slow refresh keeps the states honest without a reload.
 const REFRESH_MS = 30_000;
@@ -74,17 +75,7 @@ export function InvitationsTable() {
         {list.data && list.data.length > 0 && (
           <Table.ScrollContainer minWidth={820}>
             <Table verticalSpacing="sm" striped data-testid="invitations-table">
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>Role</Table.Th>
-                  <Table.Th>For</Table.Th>
-                  <Table.Th>Created</Table.Th>
-                  <Table.Th>Status</Table.Th>
-                  <Table.Th>
-                    <VisuallyHidden>Actions</VisuallyHidden>
-                  </Table.Th>
-                </Table.Tr>
-              </Table.Thead>
+              <TableHead columns={['Role', 'For', 'Created', 'Status']} actions />
               <Table.Tbody>
                 {list.data.map((inv) => {
                   const describedBy = `invitation-${inv.id}`;

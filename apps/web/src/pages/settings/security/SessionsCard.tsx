@@ -1,11 +1,12 @@
 // Where this account is signed in: one row per session (device, address, times), this tab's
 // own session marked, and a way to end any other one, or all others at once.
-import { Alert, Button, Card, Group, Table, Text, Title, VisuallyHidden } from '@mantine/core';
+import { Alert, Button, Card, Group, Table, Text, Title } from '@mantine/core';
 import { useState } from 'react';
 import { describeApiError } from '../../../lib/api-errors.ts';
 import { trpc } from '../../../trpc.ts';
 import { SessionRow } from './SessionRow.tsx';
 import { QueryStatus } from '../../../components/QueryStatus.tsx';
+import { TableHead } from '../../../components/TableHead.tsx';
 
 // New sign-ins elsewhere show up without a reload, but this is no live feed.
 const REFRESH_MS = 30_000;
@@ -69,17 +70,7 @@ export function SessionsCard() {
       {sessions.data && (
         <Table.ScrollContainer minWidth={560}>
           <Table verticalSpacing="sm" data-testid="sessions-table">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>Device</Table.Th>
-                <Table.Th>IP address</Table.Th>
-                <Table.Th>Signed in</Table.Th>
-                <Table.Th>Last active</Table.Th>
-                <Table.Th>
-                  <VisuallyHidden>Actions</VisuallyHidden>
-                </Table.Th>
-              </Table.Tr>
-            </Table.Thead>
+            <TableHead columns={['Device', 'IP address', 'Signed in', 'Last active']} actions />
             <Table.Tbody>
               {rows.map((session) => (
                 <SessionRow

@@ -1,8 +1,9 @@
 // The account's passkeys: name, whether it syncs, when it was added and last used, and the
 // per-passkey actions.
-import { Badge, Button, Group, Stack, Table, Text, VisuallyHidden } from '@mantine/core';
+import { Badge, Button, Group, Stack, Table, Text } from '@mantine/core';
 import { formatDateTime } from '../../../../lib/format.ts';
 import type { PasskeyListItem } from './passkey-errors.ts';
+import { TableHead } from '../../../../components/TableHead.tsx';
 
 interface Props {
   passkeys: PasskeyListItem[];
@@ -27,16 +28,7 @@ export function PasskeysTable({ passkeys, removingId, onRename, onRemove }: Prop
   return (
     <Table.ScrollContainer minWidth={600}>
       <Table verticalSpacing="sm" data-testid="passkeys-table">
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>Name</Table.Th>
-            <Table.Th>Added</Table.Th>
-            <Table.Th>Last used</Table.Th>
-            <Table.Th>
-              <VisuallyHidden>Actions</VisuallyHidden>
-            </Table.Th>
-          </Table.Tr>
-        </Table.Thead>
+        <TableHead columns={['Name', 'Added', 'Last used']} actions />
         <Table.Tbody>
           {passkeys.map((p) => (
             <Table.Tr key={p.id} data-testid="passkey-row">
