@@ -1,12 +1,13 @@
 // User administration over real HTTP and WebSocket with a real database: role enforcement
 // for every admin procedure, the last-admin rule under races, and what disabling ends.
-import { TRPCClientError } from '@trpc/client';
+import { type TRPCClientError } from '@trpc/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { Role } from '@jutsu/shared';
 import { createAccount } from '../auth/accounts.ts';
 import type { AppRouter } from '../trpc/app-router.ts';
-import { createClient, eventually, startHarness, TEST_ORIGIN, type Harness } from '../testing/harness.ts';
+import { eventually, startHarness, TEST_ORIGIN, type Harness } from '../testing/harness.ts';
+import { failure, reasonOf, TestBrowser } from '../testing/browser.ts';
 import { appRouter } from '../trpc/app-router.ts';
 import type { ProcedureMeta } from '../trpc/meta.ts';
 import { changeUserGuarded } from './users.ts';
@@ -14,37 +15,8 @@ import { changeUserGuarded } from './users.ts';
 const PASSWORD = 'lantern orbit cactus meadow';
 let seq = 0;
 
-function reasonOf(err: unknown): string | undefined {
-  return err instanceof TRPCClientError ? (err.data as { reason?: string } | undefined)?.reason : undefined;
-}
-
-async function failure(p: Promise<unknown>): Promise<TRPCClientError<AppRouter>> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof TRPCClientError) return err as TRPCClientError<AppRouter>;
-    throw err;
-  }
-  throw new Error('expected the call to fail');
-}
-
-function browser(h: Harness) {
-  const jar = new Map<string, string>();
-  let token: string | undefined;
-  const c = createClient(h, { cookies: jar, token: () => token });
-  return {
-    ...c,
-    jar,
-    get token() {
-      return token;
-    },
-    async login(username: string) {
-      const res = await c.client.auth.login.mutate({ username, password: PASSWORD });
-      if (res.status !== 'ok') throw new Error('unexpected second factor');
-      token = res.accessToken;
-      return res;
-    },
-  };
+function browser(h: Harness): TestBrowser {
+  return new TestBrowser(h);
 }
 
 type Browser = ReturnType<typeof browser>;
@@ -71,7 +43,7 @@ describe('user administration', () => {
     const user = await createAccount(h.services.prisma, { username, password: PASSWORD, role });
     const b = browser(h);
     open.push(b);
-    if (opts.login !== false) await b.login(username);
+    if (opts.login !== false) await b.signedIn(username);
     return { user, username, b };
   }
   const activeAdmins = () => h.services.prisma.user.count({ where: { role: 'admin', disabledAt: null } });
@@ -81,7 +53,7 @@ describe('user administration', () => {
     rootId = (await createAccount(h.services.prisma, { username: 'root-admin', password: PASSWORD, role: 'admin' })).id;
     root = browser(h);
     open.push(root);
-    await root.login('root-admin');
+    await root.signedIn('root-admin');
   });
   afterAll(async () => {
     for (const b of open) b.close();
@@ -169,7 +141,7 @@ describe('user administration', () => {
     const remaining = await h.services.prisma.user.findFirstOrThrow({ where: { role: 'admin', disabledAt: null } });
     const acting = browser(h);
     open.push(acting);
-    await acting.login(remaining.username);
+    await acting.signedIn(remaining.username);
     await acting.client.admin.users.setRole.mutate({ id: rootId, role: 'admin' });
     expect((await root.client.admin.users.list.query()).length).toBeGreaterThan(0);
   });
@@ -211,12 +183,12 @@ describe('user administration', () => {
 
     expect(reasonOf(await failure(b.client.auth.refresh.mutate()))).toBe('SESSION_REVOKED');
     expect((await failure(b.client.auth.me.query())).data?.code).toBe('UNAUTHORIZED');
-    expect(reasonOf(await failure(b.login(username)))).toBe('ACCOUNT_DISABLED');
+    expect(reasonOf(await failure(b.signedIn(username)))).toBe('ACCOUNT_DISABLED');
     const event = await h.services.prisma.securityEvent.findFirstOrThrow({ where: { type: 'user.disabled', details: { path: ['targetUserId'], equals: user.id } } });
     expect(event.details).toMatchObject({ targetUsername: username, sessionsRevoked: 1, outcome: 'success' });
 
     await root.client.admin.users.enable.mutate({ id: user.id });
-    await expect(b.login(username)).resolves.toMatchObject({ status: 'ok' });
+    await expect(b.signedIn(username)).resolves.toMatchObject({ status: 'ok' });
     expect(await h.services.prisma.securityEvent.count({ where: { type: 'user.enabled', details: { path: ['targetUserId'], equals: user.id } } })).toBe(1);
   });
 
@@ -261,9 +233,9 @@ describe('user administration', () => {
     expect(reasonOf(await failure(b.client.auth.refresh.mutate()))).toBe('SESSION_REVOKED');
 
     await prisma.user.update({ where: { id: user.id }, data: { lockedAt: new Date(), lockedReason: 'test lock', failedLoginCount: 100 } });
-    expect(reasonOf(await failure(b.login(username)))).toBe('ACCOUNT_LOCKED');
+    expect(reasonOf(await failure(b.signedIn(username)))).toBe('ACCOUNT_LOCKED');
     await root.client.admin.users.unlock.mutate({ id: user.id });
-    await expect(b.login(username)).resolves.toMatchObject({ status: 'ok' });
+    await expect(b.signedIn(username)).resolves.toMatchObject({ status: 'ok' });
     expect(await prisma.user.findUniqueOrThrow({ where: { id: user.id } })).toMatchObject({ lockedAt: null, failedLoginCount: 0 });
     for (const type of ['user.sessions_revoked', 'user.unlocked']) {
       expect(await prisma.securityEvent.count({ where: { type, userId: rootId, details: { path: ['targetUserId'], equals: user.id } } })).toBe(1);

@@ -1,12 +1,11 @@
 // Abuse cases for sign-in and sessions, over real HTTP and WebSocket with a real database
 // and a real SMTP server.
-import { TRPCClientError } from '@trpc/client';
 import bcrypt from 'bcryptjs';
 import { SignJWT, UnsecuredJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import type { AppRouter } from '../trpc/app-router.ts';
-import { createClient, eventually, startHarness, TEST_ORIGIN, type Harness } from '../testing/harness.ts';
+import { eventually, startHarness, TEST_ORIGIN, type Harness } from '../testing/harness.ts';
+import { failure, reasonOf, TestBrowser } from '../testing/browser.ts';
 import { mailText, startSmtp, type TestSmtp } from '../testing/smtp.ts';
 import { deriveKey } from './access-token.ts';
 import { createAccount } from './accounts.ts';
@@ -21,40 +20,8 @@ async function newUser(h: Harness, opts: { email?: string; role?: 'admin' | 'tra
   return { username, user };
 }
 
-/** A browser-like client: its own cookie jar and in-memory access token. */
-function browser(h: Harness, headers: Record<string, string> = {}) {
-  const jar = new Map<string, string>();
-  let token: string | undefined;
-  const c = createClient(h, { cookies: jar, token: () => token, headers });
-  return {
-    ...c,
-    jar,
-    get token() {
-      return token;
-    },
-    set token(t: string | undefined) {
-      token = t;
-    },
-    async login(username: string, password = PASSWORD) {
-      const res = await c.client.auth.login.mutate({ username, password });
-      if (res.status === 'ok') token = res.accessToken;
-      return res;
-    },
-  };
-}
-
-function reasonOf(err: unknown): string | undefined {
-  return err instanceof TRPCClientError ? (err.data as { reason?: string } | undefined)?.reason : undefined;
-}
-
-async function failure(p: Promise<unknown>): Promise<TRPCClientError<AppRouter>> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof TRPCClientError) return err as TRPCClientError<AppRouter>;
-    throw err;
-  }
-  throw new Error('expected the call to fail');
+function browser(h: Harness, headers: Record<string, string> = {}): TestBrowser {
+  return new TestBrowser(h, headers);
 }
 
 describe('sign-in and sessions', () => {

@@ -1,12 +1,11 @@
 // Invitation links over real HTTP with a real database: hashed, single use, expiring,
 // revocable, and redeemed atomically.
-import { TRPCClientError } from '@trpc/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAccount } from '../auth/accounts.ts';
 import { REFRESH_COOKIE } from '../auth/cookies.ts';
 import { randomToken, sha256 } from '../auth/secrets.ts';
-import type { AppRouter } from '../trpc/app-router.ts';
-import { createClient, startHarness, TEST_ORIGIN, type Harness } from '../testing/harness.ts';
+import { startHarness, TEST_ORIGIN, type Harness } from '../testing/harness.ts';
+import { failure, reasonOf, TestBrowser } from '../testing/browser.ts';
 import { createInvitation, findUsableInvitation, redeemInvitation } from './service.ts';
 
 const PASSWORD = 'lantern orbit cactus meadow';
@@ -14,41 +13,9 @@ let seq = 0;
 let ipSeq = 0;
 const tokens: string[] = [];
 
-function reasonOf(err: unknown): string | undefined {
-  return err instanceof TRPCClientError ? (err.data as { reason?: string } | undefined)?.reason : undefined;
-}
-
-async function failure(p: Promise<unknown>): Promise<TRPCClientError<AppRouter>> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof TRPCClientError) return err as TRPCClientError<AppRouter>;
-    throw err;
-  }
-  throw new Error('expected the call to fail');
-}
-
-/** A browser with its own cookie jar, access token and (through the trusted proxy) address. */
-function browser(h: Harness) {
-  const jar = new Map<string, string>();
-  let token: string | undefined;
-  const c = createClient(h, { cookies: jar, token: () => token, headers: { 'x-forwarded-for': `198.51.100.${++ipSeq}` } });
-  return {
-    ...c,
-    jar,
-    get token(): string | undefined {
-      return token;
-    },
-    set token(t: string | undefined) {
-      token = t;
-    },
-    async login(username: string) {
-      const res = await c.client.auth.login.mutate({ username, password: PASSWORD });
-      if (res.status !== 'ok') throw new Error('unexpected second factor');
-      token = res.accessToken;
-      return res;
-    },
-  };
+/** A browser with its own address (through the trusted proxy). */
+function browser(h: Harness): TestBrowser {
+  return new TestBrowser(h, { 'x-forwarded-for': `198.51.100.${++ipSeq}` });
 }
 
 function tokenOf(url: string): string {
@@ -73,7 +40,7 @@ describe('invitations', () => {
     const root = await createAccount(h.services.prisma, { username: 'root-admin', password: PASSWORD, role: 'admin' });
     adminId = root.id;
     admin = browser(h);
-    await admin.login('root-admin');
+    await admin.signedIn('root-admin');
   });
   afterAll(async () => {
     admin?.close();

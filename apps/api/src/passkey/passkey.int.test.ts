@@ -1,32 +1,19 @@
 // Passkeys over real HTTP with a real database, a real SMTP server and real WebAuthn
 // cryptography (a software authenticator making ECDSA P-256 attestations and assertions).
-import { TRPCClientError } from '@trpc/client';
+import { type TRPCClientError } from '@trpc/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '@jutsu/shared';
 import { createAccount } from '../auth/accounts.ts';
 import { REFRESH_COOKIE } from '../auth/cookies.ts';
 import type { AppRouter } from '../trpc/app-router.ts';
 import { createClient, eventually, startHarness, type Harness } from '../testing/harness.ts';
+import { failure, reasonOf } from '../testing/browser.ts';
 import { mailText, startSmtp, type TestSmtp } from '../testing/smtp.ts';
 import { SoftAuthenticator, strangerKey, type AssertionOverrides } from './testing/soft-authenticator.ts';
 
 const PASSWORD = 'lantern orbit cactus meadow';
 let seq = 0;
 let ipSeq = 0;
-
-function reasonOf(err: unknown): string | undefined {
-  return err instanceof TRPCClientError ? (err.data as { reason?: string } | undefined)?.reason : undefined;
-}
-
-async function failure(p: Promise<unknown>): Promise<TRPCClientError<AppRouter>> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof TRPCClientError) return err as TRPCClientError<AppRouter>;
-    throw err;
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('passkeys', () => {
   let h: Harness;

@@ -1,35 +1,24 @@
 // STEP_UP_MAX_AGE_SECONDS shortens the recent-sign-in window a sensitive procedure declares,
 // and never lengthens it; auth.reauthenticate opens the window again.
-import { TRPCClientError } from '@trpc/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAccount } from '../auth/accounts.ts';
-import { createClient, startHarness, type Harness } from '../testing/harness.ts';
+import { failure, reasonOf, TEST_PASSWORD as PASSWORD, TestBrowser } from '../testing/browser.ts';
+import { startHarness, type Harness } from '../testing/harness.ts';
 import { stepUpWindowMs } from './middleware.ts';
 
-const PASSWORD = 'lantern orbit cactus meadow';
-
 async function reasonOfFailure(p: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof TRPCClientError) return (err.data as { reason?: string } | undefined)?.reason ?? String(err.data?.code);
-    throw err;
-  }
-  return undefined;
+  return reasonOf(await failure(p));
 }
 
 async function signedInAdmin(h: Harness, username: string) {
   await createAccount(h.services.prisma, { username, password: PASSWORD, role: 'admin' });
-  const held: { token?: string } = {};
-  const c = createClient(h, { cookies: new Map(), token: () => held.token });
-  const res = await c.client.auth.login.mutate({ username, password: PASSWORD });
-  if (res.status !== 'ok') throw new Error('unexpected second factor');
-  held.token = res.accessToken;
+  const b = new TestBrowser(h);
+  await b.signedIn(username);
   /** Makes the session's last password check `ageMs` old. */
   const age = async (ageMs: number) => {
     await h.services.prisma.session.updateMany({ where: { user: { username } }, data: { authTime: new Date(Date.now() - ageMs) } });
   };
-  return { ...c, age };
+  return { client: b.client, close: b.close, age };
 }
 
 describe('step-up window', () => {

@@ -1,13 +1,13 @@
 // Helpers for the two-factor tests: browser-like clients, codes computed with otplib for
 // explicit time steps, enrolment through the real procedures.
-import { TRPCClientError } from '@trpc/client';
 import { generate } from 'otplib';
 import { createAccount } from '../auth/accounts.ts';
-import { createClient, type Harness } from '../testing/harness.ts';
-import type { AppRouter } from '../trpc/app-router.ts';
+import { TEST_PASSWORD, TestBrowser } from '../testing/browser.ts';
+import type { Harness } from '../testing/harness.ts';
 import { TOTP_PERIOD_SECONDS } from './totp.ts';
 
-export const PASSWORD = 'lantern orbit cactus meadow';
+export { failure, reasonOf } from '../testing/browser.ts';
+export const PASSWORD = TEST_PASSWORD;
 
 let seq = 0;
 let address = 0;
@@ -24,51 +24,24 @@ export async function newUser(h: Harness, prefix = 'tf') {
   return { username, user };
 }
 
-/** A browser: its own cookie jar, in-memory access token and (trusted-proxy) address. */
-export function browser(h: Harness) {
-  const jar = new Map<string, string>();
-  let token: string | undefined;
-  const c = createClient(h, { cookies: jar, token: () => token, headers: { 'x-forwarded-for': `198.18.${Math.floor(++address / 250)}.${(address % 250) + 1}` } });
-  open.push(c);
-  return {
-    ...c,
-    jar,
-    get token() {
-      return token;
-    },
-    set token(t: string | undefined) {
-      token = t;
-    },
-    async login(username: string, password = PASSWORD) {
-      const res = await c.client.auth.login.mutate({ username, password });
-      if (res.status === 'ok') token = res.accessToken;
-      return res;
-    },
-    /** Password, then the second factor. */
-    async signIn(username: string, code: string) {
-      const first = await c.client.auth.login.mutate({ username, password: PASSWORD });
-      if (first.status !== 'second_factor_required') throw new Error('expected a second-factor challenge');
-      const res = await c.client.auth.verifySecondFactor.mutate({ challengeToken: first.challengeToken, code });
-      token = res.accessToken;
-      return res;
-    },
-  };
-}
-export type Browser = ReturnType<typeof browser>;
-
-export function reasonOf(err: unknown): string | undefined {
-  return err instanceof TRPCClientError ? (err.data as { reason?: string } | undefined)?.reason : undefined;
-}
-
-export async function failure(p: Promise<unknown>): Promise<TRPCClientError<AppRouter>> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof TRPCClientError) return err as TRPCClientError<AppRouter>;
-    throw err;
+/** A browser with its own (trusted-proxy) address that can answer the second factor. */
+class TwoFactorBrowser extends TestBrowser {
+  /** Password, then the second factor. */
+  async signIn(username: string, code: string) {
+    const first = await this.client.auth.login.mutate({ username, password: PASSWORD });
+    if (first.status !== 'second_factor_required') throw new Error('expected a second-factor challenge');
+    const res = await this.client.auth.verifySecondFactor.mutate({ challengeToken: first.challengeToken, code });
+    this.token = res.accessToken;
+    return res;
   }
-  throw new Error('expected the call to fail');
 }
+
+export function browser(h: Harness): TwoFactorBrowser {
+  const b = new TwoFactorBrowser(h, { 'x-forwarded-for': `198.18.${Math.floor(++address / 250)}.${(address % 250) + 1}` });
+  open.push(b);
+  return b;
+}
+export type Browser = TwoFactorBrowser;
 
 export const stepNow = () => Math.floor(Date.now() / 1000 / TOTP_PERIOD_SECONDS);
 
