@@ -59,13 +59,5 @@ async function sendNotice(ctx: Context, user: User): Promise<void> {
       `${config.PUBLIC_URL}/not-me/${token}`,
     ].join('\n'),
   };
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await mailer.send(mail);
-      return;
-    } catch (err) {
-      if (attempt >= 3) throw err;
-      await new Promise((r) => setTimeout(r, 1_000 * attempt));
-    }
-  }
+  await mailer.sendWithRetry(mail);
 }

@@ -34,13 +34,5 @@ async function send(ctx: Context, user: User, passkeyName: string): Promise<void
       config.PUBLIC_URL,
     ].join('\n'),
   };
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await mailer.send(mail);
-      return;
-    } catch (err) {
-      if (attempt >= 3) throw err;
-      await new Promise((r) => setTimeout(r, 1_000 * attempt));
-    }
-  }
+  await mailer.sendWithRetry(mail);
 }

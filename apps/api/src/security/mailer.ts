@@ -32,6 +32,19 @@ export class Mailer {
     await this.transport.sendMail({ from: this.config.SMTP_FROM, to: mail.to, subject: mail.subject, text: mail.text });
   }
 
+  /** For notices sent outside the alert outbox: a few quick retries, then the error. */
+  async sendWithRetry(mail: Mail, attempts = 3): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.send(mail);
+        return;
+      } catch (err) {
+        if (attempt >= attempts) throw err;
+        await new Promise((r) => setTimeout(r, 1_000 * attempt));
+      }
+    }
+  }
+
   close(): void {
     this.transport.close();
   }
