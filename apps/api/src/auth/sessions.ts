@@ -28,7 +28,7 @@ export class Sessions {
     readonly policy: SessionPolicy,
   ) {}
 
-  async start(userId: string, meta: { amr: string[]; ip: string; userAgent: string | undefined }): Promise<StartedSession> {
+  async start(userId: string, meta: { amr: string[]; ip: string; userAgent: string | undefined; passkeyId?: string }): Promise<StartedSession> {
     const refreshToken = randomToken();
     const now = new Date();
     const session = await this.prisma.session.create({
@@ -37,6 +37,7 @@ export class Sessions {
         expiresAt: new Date(now.getTime() + this.policy.lifetimeMs),
         authTime: now,
         amr: meta.amr,
+        passkeyId: meta.passkeyId ?? null,
         ip: meta.ip,
         userAgent: meta.userAgent ?? null,
         refreshTokens: { create: { tokenHash: sha256(refreshToken) } },
@@ -81,11 +82,17 @@ export class Sessions {
    * Revokes sessions and tells every API process (LISTEN/NOTIFY) to end their sockets and
    * live subscriptions. Returns the ids actually revoked now.
    */
-  async revoke(target: { sessionIds: string[] } | { userId: string; exceptSessionId?: string }, reason: string): Promise<string[]> {
+  async revoke(
+    target: { sessionIds: string[] } | { userId: string; exceptSessionId?: string } | { passkeyId: string; exceptSessionId?: string },
+    reason: string,
+  ): Promise<string[]> {
+    const except = 'exceptSessionId' in target && target.exceptSessionId ? { id: { not: target.exceptSessionId } } : {};
     const where =
       'sessionIds' in target
         ? { id: { in: target.sessionIds }, revokedAt: null }
-        : { userId: target.userId, revokedAt: null, ...(target.exceptSessionId ? { id: { not: target.exceptSessionId } } : {}) };
+        : 'passkeyId' in target
+          ? { passkeyId: target.passkeyId, revokedAt: null, ...except }
+          : { userId: target.userId, revokedAt: null, ...except };
     const rows = await this.prisma.session.findMany({ where, select: { id: true, userId: true } });
     if (rows.length === 0) return [];
     const now = new Date();

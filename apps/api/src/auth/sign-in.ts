@@ -17,9 +17,9 @@ export function accountThrottleKey(username: string): string {
   return `acct:${username.normalize('NFKC').toLowerCase().slice(0, 64)}`;
 }
 
-export async function completeSignIn(ctx: Context, user: User, amr: string[]): Promise<SignedIn> {
+export async function completeSignIn(ctx: Context, user: User, amr: string[], opts: { passkeyId?: string } = {}): Promise<SignedIn> {
   const { sessions, accessTokens, prisma, rateLimits } = ctx.services;
-  const { session, refreshToken } = await sessions.start(user.id, { amr, ip: ctx.ip, userAgent: ctx.userAgent });
+  const { session, refreshToken } = await sessions.start(user.id, { amr, ip: ctx.ip, userAgent: ctx.userAgent, ...opts });
   setCookie(ctx, REFRESH_COOKIE, refreshToken, (session.expiresAt.getTime() - Date.now()) / 1000);
   const { token, claims } = await accessTokens.issue({ userId: user.id, sessionId: session.id, role: user.role });
   const updated = await prisma.user.update({

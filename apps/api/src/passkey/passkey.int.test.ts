@@ -381,7 +381,7 @@ describe('passkeys', () => {
     await makeAuthOld(user.id);
     expect(reasonOf(await failure(b.client.passkey.remove.mutate({ id: passkey.id })))).toBe('REAUTH_REQUIRED');
     await b.client.auth.reauthenticate.mutate({ password: PASSWORD });
-    await expect(b.client.passkey.remove.mutate({ id: passkey.id })).resolves.toEqual({ ok: true });
+    await expect(b.client.passkey.remove.mutate({ id: passkey.id })).resolves.toEqual({ ok: true, sessionsEnded: 0 });
     expect(await b.client.passkey.list.query()).toEqual([]);
     const event = await h.services.prisma.securityEvent.findFirstOrThrow({ where: { type: 'passkey.removed', userId: user.id } });
     expect(event).toMatchObject({ severity: 'warning', details: expect.objectContaining({ passkeyId: passkey.id, outcome: 'success' }) });
@@ -391,6 +391,32 @@ describe('passkeys', () => {
     const named = await browser().client.passkey.authenticationOptions.mutate({ username });
     expect(() => auth.getAssertion(named)).toThrow(/no credential/);
     expect(await h.services.prisma.session.count({ where: { userId: user.id, amr: { has: 'passkey' } } })).toBe(0);
+  });
+
+  it('removing a passkey ends the sessions it opened, but not the one removing it nor password sessions', async () => {
+    const { user, b, auth, passkey } = await enrolled();
+    const secondAuth = new SoftAuthenticator();
+    await addPasskey(b, secondAuth, 'Phone');
+    // Two sessions opened by the first passkey, one by the second, and b (password).
+    const byFirst = [browser(), browser()];
+    for (const x of byFirst) await x.passkeyLogin(auth);
+    const remover = browser();
+    await remover.passkeyLogin(auth);
+    const bySecond = browser();
+    await bySecond.passkeyLogin(secondAuth);
+    const opened = await h.services.prisma.session.findMany({ where: { userId: user.id, passkeyId: passkey.id } });
+    expect(opened).toHaveLength(3);
+    const { sessionId: removerSession } = await remover.client.auth.me.query();
+
+    await expect(remover.client.passkey.remove.mutate({ id: passkey.id })).resolves.toEqual({ ok: true, sessionsEnded: 2 });
+    for (const x of byFirst) expect(reasonOf(await failure(x.client.auth.me.query()))).toBe('SESSION_REVOKED');
+    await expect(remover.client.auth.me.query()).resolves.toMatchObject({ id: user.id });
+    await expect(bySecond.client.auth.me.query()).resolves.toMatchObject({ id: user.id });
+    await expect(b.client.auth.me.query()).resolves.toMatchObject({ id: user.id });
+    const ended = await h.services.prisma.session.findMany({ where: { userId: user.id, revokedReason: 'passkey_removed' } });
+    expect(ended.map((s) => s.id).sort()).toEqual(opened.map((s) => s.id).filter((id) => id !== removerSession).sort());
+    const event = await h.services.prisma.securityEvent.findFirstOrThrow({ where: { type: 'passkey.removed', userId: user.id }, orderBy: { id: 'desc' } });
+    expect(event.details).toMatchObject({ passkeyId: passkey.id, sessionsEnded: 2 });
   });
 
   it('does not remove the last passkey of an account without a password', async () => {

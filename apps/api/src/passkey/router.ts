@@ -62,7 +62,7 @@ export const passkeyRouter = router({
       // Only the passkey's holder learns why the account cannot sign in.
       if (user.disabledAt) throw appError('FORBIDDEN', 'ACCOUNT_DISABLED', 'This account is disabled. Ask an administrator.');
       ctx.audit.details = { method: 'passkey', passkeyId: passkey.id };
-      return completeSignIn(ctx, user, ['passkey']);
+      return completeSignIn(ctx, user, ['passkey'], { passkeyId: passkey.id });
     }),
 
   /** Step-up options for the signed-in user (their own passkeys). */
@@ -119,8 +119,11 @@ export const passkeyRouter = router({
       }
       const res = await prisma.passkey.deleteMany({ where: { id: passkey.id, userId: ctx.auth.userId } });
       if (res.count !== 1) throw notFound();
+      // What the passkey opened ends with it (someone may have added it to keep access), except
+      // the session doing the removal: it has just proved itself again (step-up).
+      const ended = await ctx.services.sessions.revoke({ passkeyId: passkey.id, exceptSessionId: ctx.auth.sessionId }, 'passkey_removed');
       ctx.audit.severity = 'warning';
-      ctx.audit.details = { passkeyId: passkey.id, name: passkey.name };
-      return { ok: true as const };
+      ctx.audit.details = { passkeyId: passkey.id, name: passkey.name, sessionsEnded: ended.length };
+      return { ok: true as const, sessionsEnded: ended.length };
     }),
 });

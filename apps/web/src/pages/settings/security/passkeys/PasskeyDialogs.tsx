@@ -79,7 +79,7 @@ export function RemovePasskeyDialog({ passkey, onClose, onConfirm }: RemoveProps
       {passkey && (
         <Stack>
           <Text size="sm">
-            <strong>{passkey.name}</strong> will no longer sign you in to this account.
+            <strong>{passkey.name}</strong> will no longer sign you in to this account, and other sessions it signed in end now.
           </Text>
           <Text size="sm" c="dimmed">
             Your device or password manager may still list it. Delete it there too, so it is not offered any more.

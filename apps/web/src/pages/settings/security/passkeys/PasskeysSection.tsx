@@ -62,8 +62,9 @@ export function PasskeysSection() {
     setOutcome(null);
     setRemovingId(passkey.id);
     try {
-      await withStepUp(() => remove.mutateAsync({ id: passkey.id }), 'Removing a passkey');
-      setOutcome({ kind: 'done', message: `Passkey “${passkey.name}” removed. It can no longer sign in to this account.` });
+      const { sessionsEnded } = await withStepUp(() => remove.mutateAsync({ id: passkey.id }), 'Removing a passkey');
+      const ended = sessionsEnded === 0 ? '' : ` ${sessionsEnded === 1 ? 'The other session' : `The ${sessionsEnded} other sessions`} it signed in ended too.`;
+      setOutcome({ kind: 'done', message: `Passkey “${passkey.name}” removed. It can no longer sign in to this account.${ended}` });
     } catch (err) {
       report(describePasskeyChangeError(err, 'remove'));
     } finally {
