@@ -14,11 +14,16 @@ export interface TestSmtp {
   close(): Promise<void>;
 }
 
-export async function startSmtp(): Promise<TestSmtp> {
+/**
+ * `tls` (a key and certificate) makes it offer STARTTLS, as production requires
+ * (`requireTLS`); the client must trust the certificate (NODE_EXTRA_CA_CERTS).
+ */
+export async function startSmtp(opts: { tls?: { key: string; cert: string } } = {}): Promise<TestSmtp> {
   const messages: ReceivedMail[] = [];
   const server = new SMTPServer({
     authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
+    disabledCommands: opts.tls ? ['AUTH'] : ['STARTTLS', 'AUTH'],
+    ...(opts.tls ? { key: opts.tls.key, cert: opts.tls.cert } : {}),
     logger: false,
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];

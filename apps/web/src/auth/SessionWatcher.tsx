@@ -27,10 +27,15 @@ function useReturnToLoginWhenSessionEnds(signedIn: boolean) {
     if (wasSignedIn.current && !signedIn) {
       // Nothing the last user saw may stay in memory for whoever signs in next.
       queryClient.clear();
-      navigate(loginPathReturningTo(here), { replace: true });
+      if (!staysWhenSignedOut(location.pathname)) navigate(loginPathReturningTo(here), { replace: true });
     }
     wasSignedIn.current = signedIn;
-  }, [signedIn, here, navigate, queryClient]);
+  }, [signedIn, here, location.pathname, navigate, queryClient]);
+}
+
+/** The not-me page ends this very session itself, and must stay to say it worked. */
+function staysWhenSignedOut(pathname: string): boolean {
+  return pathname === '/not-me' || pathname.startsWith('/not-me/');
 }
 
 /** The live "your session was revoked" message; the socket's 4003 close is the backstop (trpc.ts). */

@@ -36,7 +36,7 @@ export function NotMePage() {
               </Text>
               <Text>
                 If it was not you, someone knows your password. Reporting it signs out every session of your account at once, including any you
-                have open yourself, and requires a new password at the next sign-in.
+                have open yourself, removes any passkey added since that sign-in, and requires a new password at the next sign-in.
               </Text>
               {report.isError && (
                 <Alert color="red" title="Not reported">
