@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # `pnpm test`: every suite — unit, integration (PGlite; PostgreSQL too when
 # TEST_DATABASE_URL is set) and Playwright e2e through nginx. On a fresh Debian machine it
-# installs what the e2e needs (Chromium, nginx) first.
+# installs what the e2e needs (Chromium, nginx, openssl) first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || missing+=(nginx)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl) # local TLS certificate for the e2e mail server
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing ${missing[*]} from Debian"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
