@@ -1,23 +1,18 @@
 // Change the password of the signed-in account: current password, new password (checked live
 // against the shared policy), and the new one once more so a typo cannot lock the person out.
 // The server signs out every other session of the account when it succeeds.
-import { Alert, Button, List, PasswordInput, Stack } from '@mantine/core';
-import { evaluatePassword, PASSWORD_MIN, PASSWORD_MIN_SINGLE_FACTOR } from '@jutsu/shared';
-import { useDeferredValue, useMemo, useState, type FormEvent } from 'react';
+import { Alert, Button, PasswordInput, Stack } from '@mantine/core';
+import { PASSWORD_MIN, PASSWORD_MIN_SINGLE_FACTOR } from '@jutsu/shared';
+import { useState, type FormEvent } from 'react';
 import { markPasswordChanged } from '../../auth/session.ts';
 import { describeApiError, errorReasonOf, passwordProblemsOf, retryAfterOf } from '../../lib/api-errors.ts';
 import { trpc } from '../../trpc.ts';
-import { PasswordStrengthMeter } from './PasswordStrengthMeter.tsx';
+import { RefusalAlert, type Refusal } from '../RefusalAlert.tsx';
+import { NewPasswordFields, usePasswordVerdict } from './NewPasswordFields.tsx';
 
 interface ChangePasswordFormProps {
   username: string;
   hasSecondFactor: boolean;
-}
-
-interface Refusal {
-  title: string;
-  message: string;
-  problems?: string[];
 }
 
 function describeRefusal(error: unknown): Refusal {
@@ -47,11 +42,8 @@ export function ChangePasswordForm({ username, hasSecondFactor }: ChangePassword
   const utils = trpc.useUtils();
   const change = trpc.auth.changePassword.useMutation();
 
-  // The estimator takes a few milliseconds per call; deferring keeps typing smooth.
-  const typed = useDeferredValue(newPassword);
-  const verdict = useMemo(() => (typed ? evaluatePassword({ password: typed, username, hasSecondFactor }) : null), [typed, username, hasSecondFactor]);
-  const confirmationDiffers = confirmation.length > 0 && confirmation !== newPassword;
-  const ready = currentPassword.length > 0 && verdict?.ok === true && typed === newPassword && confirmation === newPassword;
+  const { verdict, settled } = usePasswordVerdict(newPassword, username, hasSecondFactor);
+  const ready = currentPassword.length > 0 && verdict?.ok === true && settled && confirmation === newPassword;
 
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -82,18 +74,7 @@ export function ChangePasswordForm({ username, hasSecondFactor }: ChangePassword
             {changed}
           </Alert>
         )}
-        {refusal && (
-          <Alert color="red" title={refusal.title}>
-            {refusal.message}
-            {refusal.problems && refusal.problems.length > 0 && (
-              <List size="sm" mt={4}>
-                {refusal.problems.map((p) => (
-                  <List.Item key={p}>{p}</List.Item>
-                ))}
-              </List>
-            )}
-          </Alert>
-        )}
+        {refusal && <RefusalAlert refusal={refusal} />}
         <PasswordInput
           label="Current password"
           name="current-password"
@@ -101,22 +82,14 @@ export function ChangePasswordForm({ username, hasSecondFactor }: ChangePassword
           value={currentPassword}
           onChange={(e) => setCurrentPassword(e.currentTarget.value)}
         />
-        <PasswordInput
+        <NewPasswordFields
           label="New password"
-          name="new-password"
-          autoComplete="new-password"
-          description={`At least ${hasSecondFactor ? PASSWORD_MIN : PASSWORD_MIN_SINGLE_FACTOR} characters. A few unrelated words work well.`}
-          value={newPassword}
-          onChange={(e) => setNewPassword(e.currentTarget.value)}
-        />
-        <PasswordStrengthMeter verdict={verdict} />
-        <PasswordInput
-          label="Confirm new password"
-          name="confirm-password"
-          autoComplete="new-password"
-          value={confirmation}
-          onChange={(e) => setConfirmation(e.currentTarget.value)}
-          error={confirmationDiffers ? 'This does not match the new password.' : undefined}
+          minLength={hasSecondFactor ? PASSWORD_MIN : PASSWORD_MIN_SINGLE_FACTOR}
+          password={newPassword}
+          onPasswordChange={setNewPassword}
+          confirmation={confirmation}
+          onConfirmationChange={setConfirmation}
+          verdict={verdict}
         />
         <Button type="submit" disabled={!ready} loading={change.isPending} style={{ alignSelf: 'flex-start' }}>
           Change password

@@ -1,13 +1,14 @@
 // Choose a username and a password for the invited account (the shared password policy runs
 // live, with the strength meter), then the server creates the account with the invitation's
 // role and signs it in, like a completed sign-in (acceptSignIn).
-import { Alert, Button, List, PasswordInput, Stack, TextInput } from '@mantine/core';
+import { Button, Stack, TextInput } from '@mantine/core';
 import { emailSchema, evaluatePassword, PASSWORD_MIN_SINGLE_FACTOR, usernameSchema } from '@jutsu/shared';
 import { useQueryClient } from '@tanstack/react-query';
-import { useDeferredValue, useMemo, useState, type FormEvent } from 'react';
+import { useDeferredValue, useState, type FormEvent } from 'react';
 import { acceptSignIn } from '../../auth/session.ts';
 import { getSessionState } from '../../auth/session-store.ts';
-import { PasswordStrengthMeter } from '../../components/password/PasswordStrengthMeter.tsx';
+import { NewPasswordFields, usePasswordVerdict } from '../../components/password/NewPasswordFields.tsx';
+import { RefusalAlert, type Refusal } from '../../components/RefusalAlert.tsx';
 import { describeApiError, errorReasonOf, passwordProblemsOf, retryAfterOf } from '../../lib/api-errors.ts';
 import { trpc } from '../../trpc.ts';
 
@@ -27,11 +28,6 @@ interface FieldErrors {
   confirmation?: string;
 }
 
-interface Refusal {
-  message: string;
-  problems?: string[];
-}
-
 export function AcceptInvitationForm({ token, boundEmail, onAccepted, onInvalid }: AcceptInvitationFormProps) {
   const accept = trpc.invitation.accept.useMutation();
   const utils = trpc.useUtils();
@@ -41,17 +37,11 @@ export function AcceptInvitationForm({ token, boundEmail, onAccepted, onInvalid 
   const [password, setPassword] = useState('');
   const [confirmation, setConfirmation] = useState('');
   const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
-  const [refusal, setRefusal] = useState<Refusal | null>(null);
+  const [refusal, setRefusal] = useState<Omit<Refusal, 'title'> | null>(null);
 
-  // The estimator takes a few milliseconds per call; deferring keeps typing smooth. A new
-  // account has no second factor yet, so the longer minimum applies.
-  const typed = useDeferredValue(password);
+  // A new account has no second factor yet, so the longer minimum applies.
   const typedName = useDeferredValue(username.trim());
-  const verdict = useMemo(
-    () => (typed ? evaluatePassword({ password: typed, username: typedName || undefined, hasSecondFactor: false }) : null),
-    [typed, typedName],
-  );
-  const confirmationDiffers = confirmation.length > 0 && confirmation !== password;
+  const { verdict } = usePasswordVerdict(password, typedName || undefined, false);
 
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -146,35 +136,17 @@ export function AcceptInvitationForm({ token, boundEmail, onAccepted, onInvalid 
             error={fieldErrors.email}
           />
         )}
-        <PasswordInput
+        <NewPasswordFields
           label="Password"
-          name="new-password"
-          autoComplete="new-password"
-          description={`At least ${PASSWORD_MIN_SINGLE_FACTOR} characters. A few unrelated words work well.`}
-          value={password}
-          onChange={(e) => setPassword(e.currentTarget.value)}
+          minLength={PASSWORD_MIN_SINGLE_FACTOR}
+          password={password}
+          onPasswordChange={setPassword}
+          confirmation={confirmation}
+          onConfirmationChange={setConfirmation}
+          verdict={verdict}
+          confirmationError={fieldErrors.confirmation}
         />
-        <PasswordStrengthMeter verdict={verdict} />
-        <PasswordInput
-          label="Confirm password"
-          name="confirm-password"
-          autoComplete="new-password"
-          value={confirmation}
-          onChange={(e) => setConfirmation(e.currentTarget.value)}
-          error={fieldErrors.confirmation ?? (confirmationDiffers ? 'This does not match the password.' : undefined)}
-        />
-        {refusal && (
-          <Alert color="red" role="alert" title="Account not created">
-            {refusal.message}
-            {refusal.problems && refusal.problems.length > 0 && (
-              <List size="sm" mt={4}>
-                {refusal.problems.map((problem) => (
-                  <List.Item key={problem}>{problem}</List.Item>
-                ))}
-              </List>
-            )}
-          </Alert>
-        )}
+        {refusal && <RefusalAlert refusal={{ title: 'Account not created', ...refusal }} />}
         <Button type="submit" loading={accept.isPending} fullWidth>
           Accept invitation
         </Button>
