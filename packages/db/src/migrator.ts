@@ -1,15 +1,13 @@
 // Applies prisma/migrations/*/migration.sql the way `prisma migrate deploy` would, because
-// Prisma's schema engine cannot be downloaded on these machines (DESIGN §6). Rows in
+// Prisma's schema engine cannot be downloaded on these machines (docs/architecture.md §7). Rows in
 // `_prisma_migrations` use Prisma's columns and checksum (SHA-256 hex of the file), so a
 // machine that has the engine agrees with what was applied here.
 import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { withSessionLockOn } from './advisory-lock.ts';
 import type { SqlConnection, SqlDriver } from './sql-driver.ts';
-
-/** Any fixed 64-bit number: every process migrating this database takes the same lock. */
-const MIGRATION_LOCK_KEY = 72_707_369_001;
 
 const CREATE_MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
     "id"                    VARCHAR(36) PRIMARY KEY NOT NULL,
@@ -136,12 +134,6 @@ async function applyAll(conn: SqlConnection, migrations: MigrationFile[]): Promi
 /** Applies pending migrations in order, each in its own transaction, under an advisory lock. */
 export async function migrate(driver: SqlDriver, dir = findMigrationsDir()): Promise<MigrateResult> {
   const migrations = readMigrations(dir);
-  return driver.withConnection(async (conn) => {
-    await conn.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
-    try {
-      return await applyAll(conn, migrations);
-    } finally {
-      await conn.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
-    }
-  });
+  // Every process migrating this database takes the same lock, on the connection it migrates with.
+  return driver.withConnection((conn) => withSessionLockOn(conn, 'db.migrate', () => applyAll(conn, migrations)));
 }

@@ -1,5 +1,5 @@
 // Proves the hand-written migrations produce exactly the database schema.prisma describes.
-// Prisma's schema engine cannot run here (DESIGN §6), so instead of `prisma migrate diff`
+// Prisma's schema engine cannot run here (docs/architecture.md §7), so instead of `prisma migrate diff`
 // this reads the model through prisma-schema-wasm's DMMF and compares it with the migrated
 // database's catalog (information_schema, pg_index, pg_constraint, pg_enum) — never with
 // SQL text. Every difference becomes one line naming the table and column.
@@ -656,7 +656,7 @@ describe('schema drift checker', () => {
       CREATE UNIQUE INDEX "known_devices_user_id_device_hash_key" ON "known_devices"("device_hash", "user_id");
       CREATE UNIQUE INDEX "security_events_type_key" ON "security_events"("type");
       ALTER TABLE live_trades ALTER COLUMN fees TYPE DECIMAL(20,6);
-      ALTER TABLE sessions ALTER COLUMN auth_time TYPE TIMESTAMP(6);
+      ALTER TABLE sessions ALTER COLUMN last_used_at TYPE TIMESTAMP(6);
       ALTER TABLE users ALTER COLUMN updated_at SET DEFAULT CURRENT_TIMESTAMP;
       ALTER TABLE users ALTER COLUMN role SET DEFAULT 'admin';
       ALTER TABLE positions ALTER COLUMN asset_type DROP DEFAULT;
@@ -667,7 +667,7 @@ describe('schema drift checker', () => {
       ALTER TABLE data_metadata DROP CONSTRAINT "data_metadata_pkey";
       ALTER TABLE data_metadata ADD CONSTRAINT "data_metadata_pkey" PRIMARY KEY ("timeframe", "symbol");
       ALTER TABLE passkeys ALTER COLUMN transports DROP NOT NULL;
-      ALTER TABLE sessions ALTER COLUMN amr TYPE VARCHAR(10)[];
+      ALTER TABLE passkeys ALTER COLUMN transports TYPE VARCHAR(10)[];
       CREATE TABLE stray (id INTEGER);
     `);
     await db.sql.exec(`ALTER TYPE "Severity" ADD VALUE 'debug' BEFORE 'info'`);
@@ -681,12 +681,12 @@ describe('schema drift checker', () => {
         'passkeys: missing index passkeys_user_id_idx on (user_id)',
         'passkeys.user_id: foreign key ON DELETE is Restrict, schema.prisma has onDelete: Cascade',
         'sessions.note: column is in the database but not in schema.prisma (model Session)',
-        'sessions.auth_time: type is timestamp without time zone(6), schema.prisma expects timestamp with time zone(6)',
+        'sessions.last_used_at: type is timestamp without time zone(6), schema.prisma expects timestamp with time zone(6)',
         'known_devices: known_devices_user_id_device_hash_key is on (device_hash, user_id), schema.prisma declares unique index known_devices_user_id_device_hash_key on (user_id, device_hash)',
         'security_events: unique index security_events_type_key on (type) is in the database but not in schema.prisma',
         'security_events.user_id: foreign key security_events_user_id_fkey to users(id) is in the database but not in schema.prisma',
         'passkeys.transports: is nullable in the database, schema.prisma says NOT NULL',
-        'sessions.amr: type is character varying(10)[], schema.prisma expects text[]',
+        'passkeys.transports: type is character varying(10)[], schema.prisma expects text[]',
         'live_trades.fees: type is numeric(20,6), schema.prisma expects numeric(20,8)',
         'positions.asset_type: has no database default, schema.prisma has @default("EQUITY")',
         'data_metadata: primary key is (timeframe, symbol), schema.prisma has (symbol, timeframe)',

@@ -13,7 +13,18 @@ export interface SqlDriver extends SqlConnection {
   readonly kind: 'pglite' | 'postgres';
   /** A dedicated connection for work that must stay on one session (advisory locks, transactions). */
   withConnection<T>(fn: (conn: SqlConnection) => Promise<T>): Promise<T>;
-  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
+  /**
+   * A session of its own for long work (a held session advisory lock): on a server, a new
+   * connection outside the pool, ended afterwards, so a long holder never starves the pool and
+   * ending it always releases what the session held. `lost` aborts if that connection dies.
+   * PGlite has one session: fn runs on it, without the withConnection mutex.
+   */
+  withSession<T>(fn: (conn: SqlConnection, lost: AbortSignal) => Promise<T>): Promise<T>;
+  /**
+   * LISTENs on its own connection. `onLost` is called once if that connection fails or ends
+   * (not when the returned unlisten closes it): notifications may have been missed since.
+   */
+  listen(channel: string, onPayload: (payload: string) => void, onLost?: (err: Error) => void): Promise<() => Promise<void>>;
   notify(channel: string, payload: string): Promise<void>;
   close(): Promise<void>;
 }
@@ -44,6 +55,9 @@ export function pgliteDriver(client: PGlite): SqlDriver {
       tail = run.catch(() => undefined);
       return run;
     },
+    withSession<T>(fn: (c: SqlConnection, lost: AbortSignal) => Promise<T>): Promise<T> {
+      return fn(conn, new AbortController().signal);
+    },
     async listen(channel, onPayload) {
       assertChannel(channel);
       const unsub = await client.listen(channel, onPayload);
@@ -64,7 +78,8 @@ export function postgresDriver(connectionString: string): SqlDriver {
   // An idle client that errors (server restart) must not crash the process.
   pool.on('error', () => undefined);
   const listeners: pg.Client[] = [];
-  const wrap = (c: pg.Pool | pg.PoolClient): SqlConnection => ({
+  let driverClosing = false;
+  const wrap = (c: pg.Pool | pg.ClientBase): SqlConnection => ({
     async query<T>(sql: string, params?: unknown[]) {
       const res = await c.query(sql, params);
       return res.rows as T[];
@@ -84,10 +99,30 @@ export function postgresDriver(connectionString: string): SqlDriver {
         client.release();
       }
     },
-    async listen(channel, onPayload) {
+    async withSession(fn) {
+      const client = new pg.Client({ connectionString });
+      const lost = new AbortController();
+      client.on('error', (err) => lost.abort(err));
+      client.on('end', () => lost.abort(new Error('connection ended')));
+      await client.connect();
+      try {
+        return await fn(wrap(client), lost.signal);
+      } finally {
+        await client.end().catch(() => undefined);
+      }
+    },
+    async listen(channel, onPayload, onLost) {
       assertChannel(channel);
       const client = new pg.Client({ connectionString });
-      client.on('error', () => undefined);
+      let closing = false;
+      let lostOnce = false;
+      const lost = (err: Error) => {
+        if (closing || driverClosing || lostOnce) return;
+        lostOnce = true;
+        onLost?.(err);
+      };
+      client.on('error', (err) => lost(err));
+      client.on('end', () => lost(new Error('LISTEN connection ended')));
       await client.connect();
       client.on('notification', (msg) => {
         if (msg.channel === channel) onPayload(msg.payload ?? '');
@@ -95,6 +130,7 @@ export function postgresDriver(connectionString: string): SqlDriver {
       await client.query(`LISTEN ${channel}`);
       listeners.push(client);
       return async () => {
+        closing = true;
         const i = listeners.indexOf(client);
         if (i >= 0) listeners.splice(i, 1);
         await client.end().catch(() => undefined);
@@ -105,6 +141,7 @@ export function postgresDriver(connectionString: string): SqlDriver {
       await pool.query('SELECT pg_notify($1, $2)', [channel, payload]);
     },
     async close() {
+      driverClosing = true;
       await Promise.all(listeners.splice(0).map((c) => c.end().catch(() => undefined)));
       await pool.end();
     },

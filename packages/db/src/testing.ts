@@ -1,9 +1,15 @@
 // Real databases for tests: in-memory PGlite by default, or a fresh database on the
 // PostgreSQL server named by TEST_DATABASE_URL when JUTSU_TEST_DB=postgres.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { openDatabase, type Database } from './database.ts';
-import { migrate } from './migrator.ts';
+import { findMigrationsDir, migrate, readMigrations } from './migrator.ts';
+import { pgliteDriver } from './sql-driver.ts';
 
 export function testDatabaseKind(): 'pglite' | 'postgres' {
   return process.env.JUTSU_TEST_DB === 'postgres' && process.env.TEST_DATABASE_URL ? 'postgres' : 'pglite';
@@ -57,7 +63,56 @@ export async function createTestDatabase(opts: { migrate?: boolean } = {}): Prom
       },
     };
   }
-  const db = await openDatabase({ dataDir: 'memory://' });
-  if (opts.migrate !== false) await migrate(db.sql);
+  if (opts.migrate === false) {
+    const db = await openDatabase({ dataDir: 'memory://' });
+    return { ...db, url: undefined, destroy: () => db.close() };
+  }
+  const db = await openDatabase({ dataDir: 'memory://', loadDataDir: await migratedPgliteTemplate() });
+  // The template was migrated by this same migrator; running it again is a cheap no-op check
+  // that the archive matches today's migrations.
+  await migrate(db.sql);
   return { ...db, url: undefined, destroy: () => db.close() };
 }
+
+let template: Promise<Blob> | undefined;
+
+/**
+ * A migrated, empty PGlite cluster as an uncompressed data-directory archive, made once per
+ * set of migrations and shared by every test process through a file in the temp directory:
+ * starting from it skips initdb and the migrations, the slowest part of an embedded test
+ * database. Keyed by the migrations' checksums and the PGlite version, written atomically.
+ */
+function migratedPgliteTemplate(): Promise<Blob> {
+  template ??= (async () => {
+    const dir = findMigrationsDir();
+    const key = createHash('sha256')
+      .update(PGLITE_VERSION)
+      .update(readMigrations(dir).map((m) => `${m.name}:${m.checksum}`).join('\n'))
+      .digest('hex')
+      .slice(0, 16);
+    const file = path.join(os.tmpdir(), `jutsu-pglite-template-${key}.tar`);
+    if (fs.existsSync(file)) return new Blob([new Uint8Array(fs.readFileSync(file))]);
+    const client = await PGlite.create('memory://');
+    try {
+      await migrate(pgliteDriver(client), dir);
+      const blob = await client.dumpDataDir('none');
+      const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+      fs.writeFileSync(tmp, new Uint8Array(await blob.arrayBuffer()));
+      fs.renameSync(tmp, file);
+      return blob;
+    } finally {
+      await client.close();
+    }
+  })();
+  return template;
+}
+
+/** The installed PGlite's version: an archive from another version is not loaded. */
+const PGLITE_VERSION: string = (() => {
+  let dir = path.dirname(fileURLToPath(import.meta.resolve('@electric-sql/pglite')));
+  for (; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    const pkg = path.join(dir, 'package.json');
+    if (fs.existsSync(pkg)) return (JSON.parse(fs.readFileSync(pkg, 'utf8')) as { version?: string }).version ?? 'unknown';
+  }
+  return 'unknown';
+})();
