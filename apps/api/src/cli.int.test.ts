@@ -22,6 +22,8 @@ describe.runIf(testDatabaseKind() === 'postgres')('database credentials in logs'
       expect(out).toMatch(/listening/);
       expect(out).toContain('postgresql://postgres:****@');
       expect(out).not.toContain('Sup3r-Secret-DB-pw');
+      // SIGTERM (sent on "listening") stops the server, then the workers, and exits 0.
+      expect(res.code, out).toBe(0);
     } finally {
       await server.drop();
     }

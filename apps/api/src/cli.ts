@@ -1,14 +1,17 @@
 // `jutsu <command>`: the server and the operator's tools, one entry point.
+import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { migrate, openDatabase, redactDatabaseUrl } from '@jutsu/db';
-import { ConfigError, loadConfig } from './config.ts';
-import { SecurityEvents } from './security/security-events.ts';
+import { ConfigError, loadConfig, StartupError } from './config.ts';
+import { CHECKPOINT_MESSAGE, formatCheckpoint, parseCheckpoints, SecurityEvents, type Checkpoint } from './security/security-events.ts';
 import { serve } from './serve.ts';
 import { withDatabase, type CommandTable } from './cli-support.ts';
 import { USER_COMMANDS } from './auth/cli.ts';
 import { INVITATION_COMMANDS } from './invitation/cli.ts';
 import { TWO_FACTOR_COMMANDS } from './two-factor/cli.ts';
-import { StartupError } from './auth/first-admin.ts';
+import { BACKUP_COMMANDS } from './backup/cli.ts';
+import { KEY_COMMANDS } from './security/cli.ts';
+import { runDemo } from './demo/run.ts';
 
 const CORE_COMMANDS: CommandTable = {
   serve: {
@@ -17,6 +20,10 @@ const CORE_COMMANDS: CommandTable = {
       await serve();
       return -1; // keep running
     },
+  },
+  demo: {
+    help: 'the server on a throw-away embedded database with a simulated broker and a year of history [--port 8080]',
+    run: (args) => runDemo(args),
   },
   migrate: {
     help: 'apply pending database migrations',
@@ -34,17 +41,44 @@ const CORE_COMMANDS: CommandTable = {
     },
   },
   'audit verify': {
-    help: 'check the security log hash chain; exits 1 at the first broken link',
-    run: async () =>
-      withDatabase(async (db) => {
-        const res = await new SecurityEvents(db.prisma).verify();
+    help: 'check the security log chain, naming every broken row [--checkpoint <id>:<hmac> | <file of log lines>]…',
+    run: async (args) => {
+      const { values } = parseArgs({ args, options: { checkpoint: { type: 'string', multiple: true } }, allowPositionals: false, strict: true });
+      const checkpoints: Checkpoint[] = [];
+      for (const c of values.checkpoint ?? []) {
+        const text = /^\d+:[0-9a-f]{64}$/.test(c) ? c : fs.readFileSync(c, 'utf8');
+        const found = parseCheckpoints(text.split('\n').filter((l) => !l.startsWith('{') || l.includes(CHECKPOINT_MESSAGE)).join('\n'));
+        if (found.length === 0) throw new Error(`no checkpoint (<id>:<64 hex>) in ${c === text ? 'the argument' : c}`);
+        checkpoints.push(...found);
+      }
+      const config = loadConfig();
+      return withDatabase(async (db) => {
+        const res = await new SecurityEvents(db.prisma, { secretKey: config.SECRET_KEY }).verify({ checkpoints });
+        for (const n of res.notes) console.log(`note: ${n}`);
+        const head = res.head ? `; head ${formatCheckpoint(res.head)}` : '';
         if (res.ok) {
-          console.log(`security log intact: ${res.count} events verified`);
+          const cps = checkpoints.length ? `, ${checkpoints.length} checkpoint(s) matched` : '';
+          console.log(`security log intact: ${res.count} events verified${cps}${head}`);
           return 0;
         }
-        console.error(`security log BROKEN at event id ${res.brokenAt}: ${res.reason} (${res.count} events before it verified)`);
+        for (const p of res.problems) console.error(`security log BROKEN at event id ${p.id}: ${p.reason}`);
+        console.error(`${res.problems.length} problem(s) in ${res.count} events${head}`);
         return 1;
-      }),
+      });
+    },
+  },
+  'audit prune': {
+    help: 'delete info rows of the security log older than SECURITY_LOG_RETENTION_DAYS (the server does it daily)',
+    run: async () => {
+      const config = loadConfig();
+      return withDatabase(async (db) => {
+        const log = new SecurityEvents(db.prisma, { secretKey: config.SECRET_KEY, retentionDays: config.SECURITY_LOG_RETENTION_DAYS });
+        const event = await log.prune();
+        if (!event) console.log(`nothing older than ${config.SECURITY_LOG_RETENTION_DAYS} days to prune`);
+        else console.log(`pruned ${(event.details as { deleted: number }).deleted} info rows; checkpoint ${formatCheckpoint(event)}`);
+        return 0;
+      });
+    },
   },
 };
 
@@ -53,7 +87,9 @@ export const COMMANDS: CommandTable = {
   ...CORE_COMMANDS,
   ...USER_COMMANDS,
   ...INVITATION_COMMANDS,
+  ...KEY_COMMANDS,
   ...TWO_FACTOR_COMMANDS,
+  ...BACKUP_COMMANDS,
 };
 
 function usage(): string {

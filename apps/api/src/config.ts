@@ -12,6 +12,9 @@ export class ConfigError extends Error {
   }
 }
 
+/** A start-up check refused to start the server (first admin, stored secrets, WebAuthn settings). */
+export class StartupError extends Error {}
+
 /** Variables that may be given as NAME_FILE. */
 export const SECRET_VARIABLES = [
   'SECRET_KEY',
@@ -51,10 +54,18 @@ const envSchema = z.object({
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').optional(),
   MAX_REQUEST_SIZE_MB: z.coerce.number().positive().max(50).default(1),
   REQUEST_TIMEOUT_MS: int(30_000, 1_000, 600_000),
+  // WebSocket limits (see docs/decisions.md): open sockets in total and per client address,
+  // time allowed for the connection parameters, subscriptions open at once on one socket.
+  WS_MAX_CONNECTIONS: int(1_000, 1, 100_000),
+  WS_MAX_CONNECTIONS_PER_IP: int(20, 1, 10_000),
+  WS_CONNECT_TIMEOUT_MS: int(5_000, 500, 60_000),
+  WS_MAX_SUBSCRIPTIONS: int(20, 1, 1_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ACCESS_TOKEN_EXPIRE_MINUTES: int(15, 1, 60),
   REFRESH_TOKEN_EXPIRE_DAYS: int(7, 1, 30),
   SESSION_IDLE_MINUTES: int(60 * 24, 5, 60 * 24 * 30),
+  // How long live events stay resumable for a reconnecting tab; never under 10 minutes.
+  LIVE_EVENTS_RETENTION_MINUTES: int(15, 10, 24 * 60),
   LOGIN_RATE_LIMIT: int(5, 1, 1000),
   LOCKOUT_THRESHOLD: int(100, 3, 10_000),
   LOGIN_DELAY_AFTER_FAILURES: int(5, 1, 1_000),
@@ -70,6 +81,12 @@ const envSchema = z.object({
   SMTP_FROM: z.string().default('Jutsu Labs <security@localhost>'),
   SECURITY_ALERT_EMAIL: z.string().optional(),
   SECURITY_ALERT_WEBHOOK_URL: z.url().optional(),
+  // Security log: info rows are deleted after this many days (warning/critical kept).
+  SECURITY_LOG_RETENTION_DAYS: int(90, 1, 3650),
+  // Anonymous, non-critical events written per address per minute; beyond it, one summary row.
+  SECURITY_LOG_EVENTS_PER_ADDRESS_MINUTE: int(30, 1, 10_000),
+  // The log's head is written to the process log after this many events (and at shutdown).
+  SECURITY_LOG_CHECKPOINT_EVERY: int(100, 1, 1_000_000),
   WEBAUTHN_RP_ID: z.string().optional(),
   WEBAUTHN_RP_NAME: z.string().default('Jutsu Labs'),
   WEBAUTHN_ORIGINS: csv.optional(),
@@ -77,6 +94,13 @@ const envSchema = z.object({
   SCHWAB_CLIENT_SECRET: z.string().optional(),
   SCHWAB_BASE_URL: z.url().default('https://api.schwabapi.com'),
   SCHWAB_CALLBACK_URL: z.url().optional(),
+  // Seconds between Schwab syncs at every hour; unset: every minute while the market is open, every 15 minutes otherwise.
+  SCHWAB_SYNC_SECONDS: z.coerce.number().int().min(5).max(3600).optional(),
+  // `jutsu demo` sets it: simulated broker, a DEMO banner on every page. Refused in production.
+  DEMO: bool.default(false),
+  // Tests only (the e2e stack): the engine's market-hours guard treats the market as open, so a
+  // run can be proved at any hour. Refused in production; everything else still reads the real clock.
+  ENGINE_MARKET_ALWAYS_OPEN: bool.default(false),
   STATIC_DIR: z.string().optional(),
 });
 
@@ -125,22 +149,37 @@ function secretKeyProblem(key: string | undefined): string | undefined {
 
 /**
  * Outside production a missing SECRET_KEY / ENCRYPTION_KEYS is generated once and kept
- * (0600) beside the embedded database, so a local `pnpm start` needs no setup and its
- * sessions and 2FA secrets survive restarts. Production never does this.
+ * (0600) inside the embedded database's directory, so a local `pnpm start` needs no setup,
+ * its sessions and 2FA secrets survive restarts, and two instances never share keys (they
+ * would if the file sat in a shared parent directory). Production never does this.
  */
-function developmentSecrets(dataDir: string): { SECRET_KEY: string; ENCRYPTION_KEYS: string; file: string } {
-  const file = path.join(path.dirname(path.resolve(dataDir)), 'dev-secrets.json');
+export function developmentSecretsFile(dataDir: string): string {
+  return path.join(path.resolve(dataDir), 'dev-secrets.json');
+}
+
+function readSecrets(file: string): { SECRET_KEY: string; ENCRYPTION_KEYS: string } | undefined {
   try {
     const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as { SECRET_KEY?: string; ENCRYPTION_KEYS?: string };
-    if (parsed.SECRET_KEY && parsed.ENCRYPTION_KEYS) return { SECRET_KEY: parsed.SECRET_KEY, ENCRYPTION_KEYS: parsed.ENCRYPTION_KEYS, file };
+    if (parsed.SECRET_KEY && parsed.ENCRYPTION_KEYS) return { SECRET_KEY: parsed.SECRET_KEY, ENCRYPTION_KEYS: parsed.ENCRYPTION_KEYS };
   } catch {
-    // not there yet
+    // not there (yet), or unreadable
   }
-  const secrets = {
+  return undefined;
+}
+
+function developmentSecrets(dataDir: string): { SECRET_KEY: string; ENCRYPTION_KEYS: string; file: string } {
+  const file = developmentSecretsFile(dataDir);
+  const kept = readSecrets(file);
+  if (kept) return { ...kept, file };
+  // Earlier versions kept the file beside the data directory. A database created with those
+  // keys keeps them (its 2FA secrets are encrypted with them); a new database never adopts them.
+  const legacy = path.join(path.dirname(path.resolve(dataDir)), 'dev-secrets.json');
+  const hasDatabase = fs.existsSync(path.join(path.resolve(dataDir), 'PG_VERSION'));
+  const secrets = (hasDatabase ? readSecrets(legacy) : undefined) ?? {
     SECRET_KEY: randomBytes(48).toString('base64'),
     ENCRYPTION_KEYS: `dev1:${randomBytes(32).toString('base64')}`,
   };
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   fs.writeFileSync(file, JSON.stringify(secrets), { mode: 0o600 });
   return { ...secrets, file };
 }
@@ -168,7 +207,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { persist
     if (!encryptionKeys) problems.push('ENCRYPTION_KEYS is missing (id:base64 of 32 random bytes, e.g. k1:$(openssl rand -base64 32))');
     if (!e.AUTH_REQUIRED) problems.push('AUTH_REQUIRED=false is not allowed in production');
     if (e.DEBUG) problems.push('DEBUG=true is not allowed in production');
+    if (e.DEMO) problems.push('DEMO=true is not allowed in production (it runs against a simulated broker)');
+    if (e.ENGINE_MARKET_ALWAYS_OPEN) problems.push('ENGINE_MARKET_ALWAYS_OPEN=true is not allowed in production (it lets the engine trade outside market hours)');
     if (!e.PUBLIC_URL) problems.push('PUBLIC_URL is required in production (the https:// address people use)');
+    // Schwab tokens and codes travel only over TLS; http is for the local fake server.
+    if (!e.SCHWAB_BASE_URL.startsWith('https://')) problems.push('SCHWAB_BASE_URL must be an https:// URL in production');
+    if (e.SCHWAB_CALLBACK_URL !== undefined && !e.SCHWAB_CALLBACK_URL.startsWith('https://')) problems.push('SCHWAB_CALLBACK_URL must be an https:// URL in production');
+    else if (e.SCHWAB_CALLBACK_URL === undefined && e.SCHWAB_CLIENT_ID && e.PUBLIC_URL && !e.PUBLIC_URL.startsWith('https://')) {
+      problems.push('SCHWAB_CALLBACK_URL is not set and PUBLIC_URL is not https://: Schwab needs an https callback (set SCHWAB_CALLBACK_URL)');
+    }
   } else if (!secretKey || !encryptionKeys) {
     if (opts.persistDevSecrets === false) {
       secretKey ??= randomBytes(48).toString('base64');

@@ -1,5 +1,7 @@
 // Work done once at start, after migrations, in order. Each capability adds its task here.
-import { createFirstAdminFromEnv, StartupError } from './auth/first-admin.ts';
+import { createFirstAdminFromEnv } from './auth/first-admin.ts';
+import { seedDemoOnStart } from './demo/startup.ts';
+import { StartupError } from './config.ts';
 import { printBootstrapInvitation } from './invitation/bootstrap.ts';
 import { relyingParty, RelyingPartyConfigError } from './passkey/webauthn-config.ts';
 import { checkEncryptionKeys } from './security/keyring.ts';
@@ -17,7 +19,8 @@ async function checkRelyingParty(services: AppServices): Promise<void> {
   }
 }
 
-export const STARTUP_TASKS: StartupTask[] = [checkEncryptionKeys, checkRelyingParty, createFirstAdminFromEnv, printBootstrapInvitation];
+// The demo seeds (and creates its admin) before the bootstrap link would be needed.
+export const STARTUP_TASKS: StartupTask[] = [checkEncryptionKeys, checkRelyingParty, seedDemoOnStart, createFirstAdminFromEnv, printBootstrapInvitation];
 
 export async function runStartupTasks(services: AppServices): Promise<void> {
   for (const task of STARTUP_TASKS) await task(services);

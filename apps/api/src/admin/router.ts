@@ -2,12 +2,15 @@
 // role (procedure meta); every change is a security event (the audit names below).
 import { TRPCError } from '@trpc/server';
 import { resetTwoFactor } from '../two-factor/reset.ts';
-import { ROLE_RANK, securityEventsListInput, setRoleInput, userIdInput } from '@jutsu/shared';
+import { ROLE_RANK, securityEventsExportInput, securityEventsExportOutput, securityEventsListInput, setRoleInput, userIdInput } from '@jutsu/shared';
 import type { Prisma } from '@jutsu/db';
-import { accountThrottleKey } from '../auth/sign-in.ts';
+import { unlockPasswordSignIn } from '../auth/unlock.ts';
 import { revokeInvitationsCreatedBy } from '../invitation/service.ts';
+import { userActor } from '../security/actor.ts';
 import type { AuthedContext } from '../trpc/context.ts';
 import { roleProcedure, router } from '../trpc/procedures.ts';
+import { appError } from '../trpc/errors.ts';
+import { exportSecurityEvents, ownerId, securityEventWhere } from './security-log.ts';
 import { changeUserGuarded } from './users.ts';
 
 const adminProcedure = roleProcedure('admin');
@@ -64,11 +67,11 @@ const usersRouter = router({
       const { before, after } = await changeUserGuarded(ctx.services.prisma, input.id, { role: input.role });
       const changed = before.role !== after.role;
       let invitationsRevoked = 0;
-      if (changed && before.role === 'admin') invitationsRevoked = await revokeInvitationsCreatedBy(ctx.services.prisma, before.id, ctx.auth.userId);
+      if (changed && before.role === 'admin') invitationsRevoked = await revokeInvitationsCreatedBy(ctx.services, userActor(ctx), { creatorId: before.id });
       // A lower role applies to the next call already (the role is read per request); open
       // subscriptions on this process are ended so they re-authorise (4001: refresh, reconnect).
       // Every replica closes the user's sockets so subscriptions re-authorise with the new role.
-      if (changed && ROLE_RANK[after.role] < ROLE_RANK[before.role]) await ctx.services.liveBus.publish({ type: 'user.reauthorize', userId: after.id });
+      if (changed && ROLE_RANK[after.role] < ROLE_RANK[before.role]) await ctx.services.liveBus.publish({ type: 'user.reauthorize', userId: after.id, payload: {} });
       ctx.audit.details = { targetUserId: after.id, targetUsername: after.username, from: before.role, to: after.role, changed, invitationsRevoked };
       return { id: after.id, role: after.role, changed };
     }),
@@ -82,9 +85,9 @@ const usersRouter = router({
       ctx.audit.details = { targetUserId: input.id };
       ctx.audit.severity = 'warning';
       const { after } = await changeUserGuarded(prisma, input.id, { disable: true });
-      await liveBus.publish({ type: 'user.disabled', userId: after.id });
+      await liveBus.publish({ type: 'user.disabled', userId: after.id, payload: {} });
       const revoked = await sessions.revoke({ userId: after.id }, 'user_disabled');
-      const invitationsRevoked = await revokeInvitationsCreatedBy(prisma, after.id, ctx.auth.userId);
+      const invitationsRevoked = await revokeInvitationsCreatedBy(ctx.services, userActor(ctx), { creatorId: after.id });
       ctx.audit.details = { targetUserId: after.id, targetUsername: after.username, sessionsRevoked: revoked.length, invitationsRevoked };
       return { ok: true as const, sessionsRevoked: revoked.length };
     }),
@@ -126,14 +129,12 @@ const usersRouter = router({
 
   /** Lifts a sign-in lockout (database lock and the per-name delay). */
   unlock: adminProcedure
-    .meta({ rateLimit: 'admin', audit: 'user.unlocked' })
+    .meta({ rateLimit: 'admin', audit: false })
     .input(userIdInput)
     .mutation(async ({ ctx, input }) => {
       const user = await targetUser(ctx, input.id);
-      ctx.audit.severity = 'warning';
-      await ctx.services.prisma.user.update({ where: { id: user.id }, data: { lockedAt: null, lockedReason: null, failedLoginCount: 0 } });
-      await ctx.services.rateLimits.reset('loginAccount', accountThrottleKey(user.username));
-      ctx.audit.details = { ...ctx.audit.details, wasLocked: user.lockedAt !== null };
+      // The service writes the user.unlocked event and tells every process to clear its throttle.
+      await unlockPasswordSignIn(ctx.services, userActor(ctx), user);
       return { ok: true as const };
     }),
 });
@@ -144,13 +145,12 @@ const securityEventsRouter = router({
     .meta({ rateLimit: 'admin', audit: false })
     .input(securityEventsListInput)
     .query(async ({ ctx, input }) => {
-      const where: Prisma.SecurityEventWhereInput = {
-        ...(input.cursor ? { id: { lt: BigInt(input.cursor) } } : {}),
-        ...(input.severity ? { severity: input.severity } : {}),
-        ...(input.type ? { type: input.type } : {}),
-        ...(input.userId ? { userId: input.userId } : {}),
-      };
-      const rows = await ctx.services.prisma.securityEvent.findMany({ where, orderBy: { id: 'desc' }, take: input.limit + 1 });
+      const filters = securityEventWhere(input);
+      const where: Prisma.SecurityEventWhereInput = input.cursor ? { AND: [filters, { id: { lt: BigInt(input.cursor) } }] } : filters;
+      const [rows, owner] = await Promise.all([
+        ctx.services.prisma.securityEvent.findMany({ where, orderBy: { id: 'desc' }, take: input.limit + 1 }),
+        ownerId(ctx.services.prisma),
+      ]);
       const page = rows.slice(0, input.limit);
       return {
         items: page.map((e) => ({
@@ -165,7 +165,29 @@ const securityEventsRouter = router({
           details: e.details as Record<string, unknown>,
         })),
         nextCursor: rows.length > input.limit ? page[page.length - 1]!.id.toString() : null,
+        /** Only the owner may export (the button is shown to them only; the server checks again). */
+        canExport: owner === ctx.auth.userId,
       };
+    }),
+
+  /**
+   * The filtered log as CSV, in words, for the owner only: a copy of the whole log leaves the
+   * server, so other administrators are refused (OWNER_ONLY) and the owner confirms their
+   * password first. Returned in the POST answer, never as a link.
+   */
+  export: adminProcedure
+    .meta({ rateLimit: 'admin', audit: 'security_log.exported', recentAuthMinutes: 15 })
+    .input(securityEventsExportInput)
+    .output(securityEventsExportOutput)
+    .mutation(async ({ ctx, input }) => {
+      ctx.audit.details = { filters: input };
+      ctx.audit.severity = 'warning';
+      if ((await ownerId(ctx.services.prisma)) !== ctx.auth.userId) {
+        throw appError('FORBIDDEN', 'OWNER_ONLY', 'Only the owner (the first administrator) can export the security log.');
+      }
+      const out = await exportSecurityEvents(ctx.services.prisma, input);
+      ctx.audit.details = { filters: input, rowCount: out.rowCount, truncated: out.truncated };
+      return out;
     }),
 });
 

@@ -1,11 +1,8 @@
 // User administration that must stay consistent under concurrency: the last active admin
 // can never be demoted or disabled, not even by two admins acting on each other at once.
 import { TRPCError } from '@trpc/server';
-import type { PrismaClient, Role, User } from '@jutsu/db';
+import { xactLock, type PrismaClient, type Role, type User } from '@jutsu/db';
 import { appError } from '../trpc/errors.ts';
-
-/** Serialises every change that can remove an active admin, across processes. */
-export const ADMIN_SET_LOCK_KEY = 72_707_369_020;
 
 export type GuardedChange = { role: Role } | { disable: true };
 
@@ -21,7 +18,7 @@ function removesActiveAdmin(user: User, change: GuardedChange): boolean {
  */
 export async function changeUserGuarded(prisma: PrismaClient, userId: string, change: GuardedChange): Promise<{ before: User; after: User }> {
   return prisma.$transaction(async (tx) => {
-    await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(${ADMIN_SET_LOCK_KEY})`);
+    await xactLock(tx, 'admin.set');
     const before = await tx.user.findUnique({ where: { id: userId } });
     if (!before) throw new TRPCError({ code: 'NOT_FOUND', message: 'No such user.' });
     if (removesActiveAdmin(before, change)) {

@@ -10,6 +10,7 @@ import { mailText, startSmtp, type TestSmtp } from '../testing/smtp.ts';
 import { deriveKey } from './access-token.ts';
 import { createAccount } from './accounts.ts';
 import { REFRESH_COOKIE } from './cookies.ts';
+import { LOST_ANSWER_RETRY_MS } from './sessions.ts';
 
 const PASSWORD = 'lantern orbit cactus meadow';
 let seq = 0;
@@ -96,6 +97,10 @@ describe('sign-in and sessions', () => {
     b.token = refreshed.accessToken;
     secrets.push(refreshed.accessToken);
     expect(b.jar.get(REFRESH_COOKIE)).not.toBe(stolen);
+    // The tab refreshes again: the token the stolen one was rotated into has been used, so
+    // presenting the stolen one cannot be a retry of a lost answer.
+    b.token = (await b.client.auth.refresh.mutate()).accessToken;
+    secrets.push(b.token);
     // The legitimate tab has a live socket.
     const socketsBefore = h.services.sockets.size;
     let started!: () => void;
@@ -125,8 +130,79 @@ describe('sign-in and sessions', () => {
     attacker.close();
   });
 
-  it('lets at most one of two simultaneous refreshes with the same token succeed', async () => {
+  it('takes a rotated token presented again before its answer was used as a retry; the unused answer becomes a trap', async () => {
     const { username } = await newUser(h);
+    const b = browser(h);
+    await b.login(username);
+    const first = b.jar.get(REFRESH_COOKIE)!;
+    await b.client.auth.refresh.mutate();
+    // The answer never reached the tab (the process died, the connection dropped): it still holds `first`.
+    const lostAnswer = b.jar.get(REFRESH_COOKIE)!;
+    b.jar.set(REFRESH_COOKIE, first);
+    secrets.push(first, lostAnswer);
+    const retried = await b.client.auth.refresh.mutate();
+    secrets.push(retried.accessToken);
+    const retryAnswer = b.jar.get(REFRESH_COOKIE)!;
+    expect([retryAnswer === first, retryAnswer === lostAnswer]).toEqual([false, false]);
+    // Retried twice (a second lost answer) is still a retry, and nothing was flagged.
+    b.jar.set(REFRESH_COOKIE, first);
+    await b.client.auth.refresh.mutate();
+    const live = b.jar.get(REFRESH_COOKIE)!;
+    secrets.push(live);
+    expect(await h.services.prisma.securityEvent.count({ where: { type: 'auth.refresh_reuse', details: { path: ['sessionId'], equals: (await h.services.prisma.session.findFirstOrThrow({ where: { user: { username } } })).id } } })).toBe(0);
+    // Whoever held a retired answer (a thief who replayed `first` while the owner held it) is
+    // caught when that answer is presented: the family dies, as for any reuse.
+    const holder = browser(h);
+    holder.jar.set(REFRESH_COOKIE, lostAnswer);
+    expect(reasonOf(await failure(holder.client.auth.refresh.mutate()))).toBe('REFRESH_REUSED');
+    expect(reasonOf(await failure(b.client.auth.refresh.mutate()))).toBe('SESSION_REVOKED');
+    b.close();
+    holder.close();
+  });
+
+  it('takes a rotated token as a retry only from the client that used it: a copy used elsewhere is reuse at once', async () => {
+    const { username } = await newUser(h);
+    const b = browser(h, { 'user-agent': 'OwnerBrowser/1.0' });
+    await b.login(username);
+    const copied = b.jar.get(REFRESH_COOKIE)!;
+    secrets.push(copied);
+    // The owner refreshes (the answer arrives and is kept, but not yet used) …
+    await b.client.auth.refresh.mutate();
+    secrets.push(b.jar.get(REFRESH_COOKIE)!);
+    // … and the copy is presented within the retry window by another browser.
+    const thief = browser(h, { 'user-agent': 'OtherBrowser/2.0' });
+    thief.jar.set(REFRESH_COOKIE, copied);
+    expect(reasonOf(await failure(thief.client.auth.refresh.mutate()))).toBe('REFRESH_REUSED');
+    expect(reasonOf(await failure(b.client.auth.refresh.mutate()))).toBe('SESSION_REVOKED');
+    expect(await h.services.prisma.securityEvent.count({ where: { type: 'auth.refresh_reuse', username } })).toBe(1);
+    b.close();
+    thief.close();
+  });
+
+  it('treats a rotated token as reuse once its answer was used, or after the retry window', async () => {
+    for (const late of [false, true]) {
+      const { username, user } = await newUser(h);
+      const b = browser(h);
+      await b.login(username);
+      const first = b.jar.get(REFRESH_COOKIE)!;
+      secrets.push(first);
+      await b.client.auth.refresh.mutate();
+      if (late) {
+        await h.services.prisma.refreshToken.updateMany({ where: { session: { userId: user.id }, rotatedAt: { not: null } }, data: { rotatedAt: new Date(Date.now() - LOST_ANSWER_RETRY_MS - 1_000) } });
+      } else {
+        await b.client.auth.refresh.mutate();
+      }
+      const replay = browser(h);
+      replay.jar.set(REFRESH_COOKIE, first);
+      expect(reasonOf(await failure(replay.client.auth.refresh.mutate()))).toBe('REFRESH_REUSED');
+      expect(reasonOf(await failure(b.client.auth.refresh.mutate()))).toBe('SESSION_REVOKED');
+      b.close();
+      replay.close();
+    }
+  });
+
+  it('leaves at most one usable token after two simultaneous refreshes with the same token', async () => {
+    const { username, user } = await newUser(h);
     const b = browser(h);
     await b.login(username);
     const token = b.jar.get(REFRESH_COOKIE)!;
@@ -135,7 +211,11 @@ describe('sign-in and sessions', () => {
     one.jar.set(REFRESH_COOKIE, token);
     two.jar.set(REFRESH_COOKIE, token);
     const results = await Promise.allSettled([one.client.auth.refresh.mutate(), two.client.auth.refresh.mutate()]);
-    expect(results.filter((r) => r.status === 'fulfilled').length).toBeLessThanOrEqual(1);
+    // Both may be answered (the later one as a retry, which retires the earlier answer), or
+    // the loser of the race is refused as reuse; never two live tokens in one family.
+    expect(results.some((r) => r.status === 'fulfilled')).toBe(true);
+    const live = await h.services.prisma.refreshToken.count({ where: { session: { userId: user.id, revokedAt: null }, rotatedAt: null } });
+    expect(live).toBeLessThanOrEqual(1);
     for (const c of [b, one, two]) c.close();
   });
 
@@ -276,37 +356,61 @@ describe('sign-in and sessions', () => {
     c.close();
   });
 
-  it('sends a new-device notice whose single-use link revokes everything and forces a new password', async () => {
+  it('sends a new-device notice whose single-use link ends every session, removes what the intruder added, and lets only its holder set the password', async () => {
     const { username, user } = await newUser(h, { email: `${`n${Date.now()}`}@jutsu.test` });
     const first = browser(h);
     await first.login(username);
-    const second = browser(h); // no device cookie: a new device
-    await second.login(username);
+    const intruder = browser(h); // no device cookie: a new device
+    await intruder.login(username);
     const mail = await smtp.waitFor(new RegExp(`Your account ${username} was just signed in from a new device`));
     expect(mail.to).toEqual([user.email]);
     const token = /\/not-me\/([A-Za-z0-9_-]+)/.exec(mailText(mail.raw))![1]!;
     secrets.push(token);
-    // The owner's old passkey, and one the intruder added after signing in.
+    // The owner's old passkey, and one the intruder added after signing in; a second factor
+    // the intruder turned on too.
     const pk = (name: string, createdAt: Date) =>
       h.services.prisma.passkey.create({ data: { userId: user.id, credentialId: Buffer.from(name), publicKey: Buffer.from('k'), deviceType: 'singleDevice', name, createdAt } });
     await pk('owners-key', new Date(Date.now() - 86_400_000));
     await pk('intruders-key', new Date());
-    const stranger = browser(h);
-    await stranger.client.auth.reportNotMe.mutate({ token });
+    await h.services.prisma.user.update({ where: { id: user.id }, data: { totpEnabledAt: new Date(), totpSecret: 'enc:v1:placeholder' } });
+    const devicesBefore = await h.services.prisma.knownDevice.count({ where: { userId: user.id } });
+    const owner = browser(h);
+    const report = await owner.client.auth.reportNotMe.mutate({ token });
+    secrets.push(report.resetToken);
+    expect(report.removed).toMatchObject({ passkeys: 1, secondFactor: true });
     expect((await h.services.prisma.passkey.findMany({ where: { userId: user.id } })).map((p) => p.name)).toEqual(['owners-key']);
+    const after = await h.services.prisma.user.findUniqueOrThrow({ where: { id: user.id } });
+    expect(after.totpEnabledAt).toBeNull();
+    expect(await h.services.prisma.knownDevice.count({ where: { userId: user.id } })).toBe(devicesBefore - 1); // the intruder's browser is a stranger again
     expect(reasonOf(await failure(first.client.auth.me.query()))).toBe('SESSION_REVOKED');
-    expect(reasonOf(await failure(second.client.auth.me.query()))).toBe('SESSION_REVOKED');
-    expect((await failure(stranger.client.auth.reportNotMe.mutate({ token }))).data?.code).toBe('NOT_FOUND');
-    // Signing in again works, but nothing else until the password is changed.
-    const back = browser(h);
-    const res = await back.login(username);
-    expect(res.status === 'ok' && res.user.mustChangePassword).toBe(true);
-    expect(reasonOf(await failure(back.client.auth.sessions.query()))).toBe('PASSWORD_CHANGE_REQUIRED');
-    await back.client.auth.changePassword.mutate({ currentPassword: PASSWORD, newPassword: 'quartz lemon bicycle thunder' });
-    expect((await back.client.auth.sessions.query()).length).toBe(1);
-    const critical = await h.services.prisma.securityEvent.findFirstOrThrow({ where: { type: 'auth.not_me' } });
+    expect(reasonOf(await failure(intruder.client.auth.me.query()))).toBe('SESSION_REVOKED');
+    expect((await failure(owner.client.auth.reportNotMe.mutate({ token }))).data?.code).toBe('NOT_FOUND');
+    // The intruder knows the password, but password sign-in waits for the link's holder.
+    expect(reasonOf(await failure(intruder.login(username)))).toBe('ACCOUNT_LOCKED');
+    // A weak new password is refused and the reset token survives to try again.
+    expect(reasonOf(await failure(owner.client.auth.resetPassword.mutate({ token: report.resetToken, newPassword: 'aaaaaaaaaaaaaaaaaaaa' })))).toBe('WEAK_PASSWORD');
+    const fresh = 'quartz lemon bicycle thunder';
+    await owner.client.auth.resetPassword.mutate({ token: report.resetToken, newPassword: fresh });
+    secrets.push(fresh);
+    expect((await failure(owner.client.auth.resetPassword.mutate({ token: report.resetToken, newPassword: 'another quartz lemon bicycle' }))).data?.code).toBe('NOT_FOUND');
+    expect(reasonOf(await failure(intruder.login(username)))).toBe('INVALID_CREDENTIALS');
+    expect((await owner.login(username, fresh)).status).toBe('ok');
+    // The owner is told of the password change, with a fresh link.
+    const changed = await smtp.waitFor(new RegExp(`The password of your account ${username} was just changed`));
+    expect(mailText(changed.raw)).toMatch(/\/not-me\/[A-Za-z0-9_-]+/);
+    const critical = await h.services.prisma.securityEvent.findFirstOrThrow({ where: { type: 'auth.not_me', userId: user.id } });
     expect(critical.severity).toBe('critical');
-    for (const c of [first, second, stranger, back]) c.close();
+    for (const c of [first, intruder, owner]) c.close();
+  });
+
+  it('tells the owner of every password change', async () => {
+    const { username, user } = await newUser(h, { email: `${`p${Date.now()}`}@jutsu.test` });
+    const b = browser(h);
+    await b.login(username);
+    await b.client.auth.changePassword.mutate({ currentPassword: PASSWORD, newPassword: 'violet granite oboe parade' });
+    const mail = await smtp.waitFor(new RegExp(`The password of your account ${username} was just changed`));
+    expect(mail.to).toEqual([user.email]);
+    b.close();
   });
 });
 
@@ -337,7 +441,7 @@ describe('brute force', () => {
     expect(Number(retryAfter)).toBeGreaterThan(0);
   });
 
-  it('locks the account after the threshold even when attempts come from many addresses; only the owner learns why', async () => {
+  it('locks the account after the threshold even when attempts come from many addresses; then every password gets the same answer', async () => {
     const { username, user } = await newUser(h);
     for (let i = 0; i < 6; i++) {
       const b = browser(h, { 'x-forwarded-for': `203.0.113.${10 + i}` });
@@ -348,8 +452,9 @@ describe('brute force', () => {
     expect(locked.lockedAt).not.toBeNull();
     const event = await h.services.prisma.securityEvent.findFirstOrThrow({ where: { type: 'auth.lockout', userId: user.id } });
     expect(event.severity).toBe('critical');
+    // A locked account checks no password at all: a wrong one and the right one answer alike.
     const attacker = browser(h, { 'x-forwarded-for': '203.0.113.99' });
-    expect(reasonOf(await failure(attacker.login(username, 'yet another guess')))).toBe('INVALID_CREDENTIALS');
+    expect(reasonOf(await failure(attacker.login(username, 'yet another guess')))).toBe('ACCOUNT_LOCKED');
     const owner = browser(h, { 'x-forwarded-for': '192.0.2.1' });
     const err = await failure(owner.login(username));
     expect(reasonOf(err)).toBe('ACCOUNT_LOCKED');
@@ -368,18 +473,34 @@ describe('progressive delay per account', () => {
 
   it('delays an account after its free failures, the same whether or not it exists', async () => {
     const { username } = await newUser(h);
-    for (const name of [username, 'ghost-account']) {
-      const results: (string | undefined)[] = [];
-      for (let i = 0; i < 5; i++) {
-        const b = browser(h, { 'x-forwarded-for': `198.51.100.${20 + i}` });
-        results.push(reasonOf(await failure(b.login(name, 'wrong wrong wrong'))));
+    let ip = 20;
+    const attempt = async (name: string, password = 'wrong wrong wrong') => {
+      const b = browser(h, { 'x-forwarded-for': `198.51.100.${ip++}` });
+      try {
+        return await failure(b.login(name, password));
+      } finally {
         b.close();
       }
-      expect(results, name).toEqual(['INVALID_CREDENTIALS', 'INVALID_CREDENTIALS', 'INVALID_CREDENTIALS', 'INVALID_CREDENTIALS', 'RATE_LIMITED']);
+    };
+    for (const name of [username, 'ghost-account']) {
+      const free: (string | undefined)[] = [];
+      for (let i = 0; i < 3; i++) free.push(reasonOf(await attempt(name)));
+      expect(free, name).toEqual(['INVALID_CREDENTIALS', 'INVALID_CREDENTIALS', 'INVALID_CREDENTIALS']);
+      // Past the free ones, two at once: exactly one is checked, the other waits (no timing involved).
+      const pair = (await Promise.all([attempt(name), attempt(name)])).map(reasonOf).sort();
+      expect(pair, name).toEqual(['INVALID_CREDENTIALS', 'RATE_LIMITED']);
     }
+    // Keep guessing until the wait is long enough to test the right password inside it.
+    // Refused guesses count too, so the next one let through (once a wait is over) sets a long wait.
+    let wait = 0;
+    for (let i = 0; i < 12 && wait < 8; i++) {
+      const err = await attempt(username);
+      if (reasonOf(err) !== 'RATE_LIMITED') continue;
+      wait = (err.data as unknown as { retryAfter: number }).retryAfter;
+      if (wait < 8) await new Promise((r) => setTimeout(r, wait * 1000 + 250));
+    }
+    expect(wait).toBeGreaterThanOrEqual(8);
     // The right password does not get through while the account is delayed.
-    const b = browser(h);
-    expect(reasonOf(await failure(b.login(username)))).toBe('RATE_LIMITED');
-    b.close();
+    expect(reasonOf(await attempt(username, PASSWORD))).toBe('RATE_LIMITED');
   });
 });

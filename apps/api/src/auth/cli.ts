@@ -3,8 +3,12 @@ import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import { roleSchema } from '@jutsu/shared';
 import { withDatabase, type CommandTable } from '../cli-support.ts';
+import { LiveBus } from '../http/live-bus.ts';
+import { createLogger } from '../logger.ts';
 import { SecurityEvents } from '../security/security-events.ts';
 import { AccountError, createAccount } from './accounts.ts';
+import { unlockPasswordSignIn } from './unlock.ts';
+import { systemActor } from '../security/actor.ts';
 
 /** Reads a line; hides typing when stdin is a terminal. */
 async function ask(question: string, hidden = false): Promise<string> {
@@ -75,13 +79,14 @@ export const USER_COMMANDS: CommandTable = {
         return 2;
       }
       return withDatabase(async (db) => {
-        const res = await db.prisma.user.updateMany({ where: { username: name }, data: { lockedAt: null, lockedReason: null, failedLoginCount: 0 } });
-        if (res.count === 0) {
+        const user = await db.prisma.user.findUnique({ where: { username: name } });
+        if (!user) {
           console.error(`no user ${name}`);
           return 1;
         }
-        const user = await db.prisma.user.findUniqueOrThrow({ where: { username: name } });
-        await new SecurityEvents(db.prisma).record({ type: 'user.unlocked', severity: 'warning', userId: user.id, username: user.username, details: { via: 'cli' } });
+        // Running servers hear of it through the live bus and clear their throttle for the name.
+        const liveBus = new LiveBus(db.sql, createLogger({ level: 'warn' }));
+        await unlockPasswordSignIn({ prisma: db.prisma, liveBus, securityEvents: new SecurityEvents(db.prisma) }, systemActor('cli'), user);
         console.log(`unlocked ${name}`);
         return 0;
       });

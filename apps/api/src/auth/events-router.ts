@@ -1,5 +1,6 @@
 // events.session: tells a signed-in tab the moment its session ends (revoked elsewhere,
 // password changed, user disabled), so every open tab returns to the login page at once.
+// Live only: a tab that was away reconnects, and a revoked session cannot reconnect.
 import { authedProcedure, router } from '../trpc/procedures.ts';
 
 export type SessionEvent = { type: 'revoked'; reason: string };
@@ -9,12 +10,13 @@ export const sessionEventsRouter = router({
     .meta({ rateLimit: 'subscribe', audit: false, passwordChangeExempt: true })
     .subscription(async function* ({ ctx, signal }): AsyncGenerator<SessionEvent> {
       const { userId, sessionId } = ctx.auth;
-      for await (const e of ctx.services.liveBus.stream(signal)) {
-        if (e.type === 'session.revoked' && e.userId === userId && (e.sessionIds === 'all' || e.sessionIds.includes(sessionId))) {
-          yield { type: 'revoked', reason: e.reason };
+      const mine = ctx.services.liveBus.subscribe({ signal, accept: (e) => e.topic === 'session' && e.userId === userId });
+      for await (const e of mine) {
+        if (e.type === 'session.revoked' && (e.payload.sessionIds === 'all' || e.payload.sessionIds.includes(sessionId))) {
+          yield { type: 'revoked', reason: e.payload.reason };
           return;
         }
-        if (e.type === 'user.disabled' && e.userId === userId) {
+        if (e.type === 'user.disabled') {
           yield { type: 'revoked', reason: 'account_disabled' };
           return;
         }

@@ -1,9 +1,8 @@
 // Unattended installs: ADMIN_USERNAME + ADMIN_PASSWORD create the first admin when the
 // database has no users. The password policy applies; there is no default password.
+import { StartupError } from '../config.ts';
 import type { AppServices } from '../services.ts';
 import { AccountError, createAccount } from './accounts.ts';
-
-export class StartupError extends Error {}
 
 export async function createFirstAdminFromEnv(services: AppServices): Promise<void> {
   const { config, prisma, logger, securityEvents } = services;

@@ -1,65 +1,62 @@
 // auth.*: password sign-in, the session's refresh/logout, session management, password
 // change. Served at /api/auth (the only mount that sees the refresh cookie).
 import Bowser from 'bowser';
-import { z } from 'zod';
-import { evaluatePassword, newPasswordSchema, presentedPasswordSchema } from '@jutsu/shared';
-import type { User } from '@jutsu/db';
+import { changePasswordInput, evaluatePassword, loginInput, notMeInput, reauthenticateInput, renameSessionInput, resetPasswordInput, sessionIdInput } from '@jutsu/shared';
+import { requestActor, userActor, type UserActor } from '../security/actor.ts';
+import type { AppServices } from '../services.ts';
 import { appError } from '../trpc/errors.ts';
-import type { Context } from '../trpc/context.ts';
 import { authedProcedure, publicProcedure, router } from '../trpc/procedures.ts';
 import { publicUser, weakPasswordError } from './accounts.ts';
-import { clearCookie, readCookie, REFRESH_COOKIE, setCookie } from './cookies.ts';
+import { clearCookie, deviceIdFrom, readCookie, REFRESH_COOKIE, respondSignedIn, setCookie } from './cookies.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
-import { sha256 } from './secrets.ts';
-import { accountThrottleKey, completeSignIn } from './sign-in.ts';
+import { completeSignIn } from './sign-in.ts';
+import { NOT_ME_LOCK_REASON, reportNotMe, resetPasswordWithLink } from './not-me.ts';
+import { unlockPasswordSignIn } from './unlock.ts';
+import { sendPasswordChangedNotice } from './notices.ts';
+import { countStepUpFailure, reserveCredentialAttempt, STEP_UP_FAILURES_PER_SESSION, type CredentialAttempt } from './credential-guard.ts';
 import { secondFactorMethods } from '../two-factor/second-factor.ts';
 import { verifySecondFactorProcedure } from '../two-factor/verify-second-factor.ts';
-
-const loginInput = z.object({
-  username: z.string().trim().min(1).max(64),
-  password: presentedPasswordSchema,
-});
 
 function invalidCredentials() {
   // One answer for unknown user and wrong password.
   return appError('UNAUTHORIZED', 'INVALID_CREDENTIALS', 'Incorrect username or password.');
 }
 
-/** Counts a failed credential check against the account: progressive delay, then lockout. */
-export async function recordCredentialFailure(ctx: Context, user: User | null, attemptedName: string): Promise<void> {
-  const { rateLimits, prisma, config, securityEvents } = ctx.services;
-  await rateLimits.penalize('loginAccount', accountThrottleKey(attemptedName));
-  if (!user) return;
-  const updated = await prisma.user.update({
-    where: { id: user.id },
-    data: { failedLoginCount: { increment: 1 }, lastFailedLoginAt: new Date() },
-    select: { failedLoginCount: true },
-  });
-  if (updated.failedLoginCount >= config.LOCKOUT_THRESHOLD) {
-    const locked = await prisma.user.updateMany({
-      where: { id: user.id, lockedAt: null },
-      data: { lockedAt: new Date(), lockedReason: `${updated.failedLoginCount} failed sign-in attempts in a row` },
+/**
+ * A wrong password from a signed-in session (step-up, password change): counts toward the
+ * account's throttle like any guess, and after STEP_UP_FAILURES_PER_SESSION the session ends
+ * (a critical event alerts the owner): whoever holds it does not know the password.
+ */
+async function wrongPasswordFromSession(
+  deps: Pick<AppServices, 'rateLimits' | 'sessions' | 'securityEvents'>,
+  actor: UserActor,
+  sessionId: string,
+  attempt: CredentialAttempt,
+  message: string,
+): Promise<never> {
+  await attempt.failed();
+  if (await countStepUpFailure(deps, sessionId)) {
+    await deps.sessions.revoke({ sessionIds: [sessionId] }, 'step_up_failures');
+    await deps.securityEvents.record({
+      type: 'auth.step_up_abuse',
+      severity: 'critical',
+      userId: actor.userId,
+      username: actor.username,
+      ip: actor.ip,
+      userAgent: actor.userAgent,
+      details: { sessionId, wrongAnswers: STEP_UP_FAILURES_PER_SESSION },
     });
-    if (locked.count === 1) {
-      await securityEvents.record({
-        type: 'auth.lockout',
-        severity: 'critical',
-        userId: user.id,
-        username: user.username,
-        ip: ctx.ip,
-        userAgent: ctx.userAgent,
-        details: { failures: updated.failedLoginCount },
-      });
-    }
+    throw appError('UNAUTHORIZED', 'SESSION_REVOKED', 'This session was ended after too many wrong passwords. Sign in again.');
   }
+  throw appError('UNAUTHORIZED', 'INVALID_CREDENTIALS', message);
 }
 
-export async function assertNotThrottled(ctx: Context, attemptedName: string): Promise<void> {
-  const wait = await ctx.services.rateLimits.retryAfter('loginAccount', accountThrottleKey(attemptedName));
-  if (wait > 0) {
-    ctx.res?.setHeader('Retry-After', String(wait));
-    throw appError('TOO_MANY_REQUESTS', 'RATE_LIMITED', `Too many failed attempts for this account. Try again in ${wait} s.`, { retryAfter: wait });
-  }
+/** Why a known session ended, as the live `session.revoked` event names it (a short identifier). */
+function endedBecause(result: { why: string; session?: { revokedReason: string | null } }): { endedBecause?: string } {
+  if (result.why === 'idle') return { endedBecause: 'idle_timeout' };
+  if (result.why === 'expired') return { endedBecause: 'expired' };
+  const reason = result.why === 'revoked' ? result.session?.revokedReason : null;
+  return reason && /^[a-z_]{1,40}$/.test(reason) ? { endedBecause: reason } : {};
 }
 
 function describeDevice(userAgent: string | null): string {
@@ -83,30 +80,31 @@ export const authRouter = router({
       const name = input.username.normalize('NFKC').toLowerCase();
       ctx.audit.username = name;
       ctx.audit.details = { method: 'password' };
-      await assertNotThrottled(ctx, name);
       const user = await prisma.user.findUnique({ where: { username: name } });
+      ctx.audit.userId = user?.id ?? null;
+      // Reserved before the hash is computed; a locked account is refused here, whatever the password.
+      const attempt = await reserveCredentialAttempt(ctx.services, requestActor(ctx), { name, user });
       const check = await verifyPassword(user?.passwordHash, input.password);
       if (!user || !check.ok) {
-        ctx.audit.userId = user?.id ?? null;
         ctx.audit.details = { method: 'password', why: user ? 'bad_password' : 'unknown_user' };
-        await recordCredentialFailure(ctx, user, name);
+        await attempt.failed();
         throw invalidCredentials();
       }
-      ctx.audit.userId = user.id;
-      // Only someone who knows the password learns why the account cannot sign in.
-      if (user.disabledAt) throw appError('FORBIDDEN', 'ACCOUNT_DISABLED', 'This account is disabled. Ask an administrator.');
-      if (user.lockedAt) {
-        throw appError('FORBIDDEN', 'ACCOUNT_LOCKED', `This account is locked: ${user.lockedReason ?? 'too many failed sign-ins'}. An administrator can unlock it (jutsu users unlock).`);
+      // Only someone who knows the password learns that the account is disabled.
+      if (user.disabledAt) {
+        await attempt.release();
+        throw appError('FORBIDDEN', 'ACCOUNT_DISABLED', 'This account is disabled. Ask an administrator.');
       }
       if (check.needsRehash) {
         await prisma.user.update({ where: { id: user.id }, data: { passwordHash: await hashPassword(input.password) } });
       }
       if (user.totpEnabledAt) {
+        await attempt.release();
         const challengeToken = await loginChallenges.create(user.id, { ip: ctx.ip, userAgent: ctx.userAgent });
         ctx.audit.details = { method: 'password', next: 'second_factor' };
         return { status: 'second_factor_required' as const, challengeToken, methods: await secondFactorMethods(prisma, user.id) };
       }
-      return completeSignIn(ctx, user, ['pwd']);
+      return respondSignedIn(ctx, await completeSignIn(ctx.services, requestActor(ctx), { user, amr: ['pwd'], deviceId: deviceIdFrom(ctx) }));
     }),
 
   verifySecondFactor: verifySecondFactorProcedure,
@@ -114,8 +112,12 @@ export const authRouter = router({
   refresh: publicProcedure.meta({ rateLimit: 'refresh', audit: 'auth.refresh', auditOn: 'failure' }).mutation(async ({ ctx }) => {
     const { sessions, accessTokens, securityEvents } = ctx.services;
     const token = readCookie(ctx, REFRESH_COOKIE);
-    if (!token) throw appError('UNAUTHORIZED', 'SESSION_REVOKED', 'No session. Sign in again.');
-    const result = await sessions.rotate(token);
+    if (!token) {
+      // Every anonymous page load asks; no cookie at all is not an event worth a row.
+      ctx.audit.skip = true;
+      throw appError('UNAUTHORIZED', 'SESSION_REVOKED', 'No session. Sign in again.');
+    }
+    const result = await sessions.rotate(token, { ip: ctx.ip, userAgent: ctx.userAgent });
     if (result.kind === 'reused') {
       clearCookie(ctx, REFRESH_COOKIE);
       const revoked = await sessions.revoke({ sessionIds: [result.session.id] }, 'refresh_token_reuse');
@@ -133,7 +135,10 @@ export const authRouter = router({
     if (result.kind === 'invalid') {
       clearCookie(ctx, REFRESH_COOKIE);
       ctx.audit.details = { why: result.why };
-      throw appError('UNAUTHORIZED', 'SESSION_REVOKED', 'Your session has ended. Sign in again.');
+      if (result.why === 'user_disabled') throw appError('UNAUTHORIZED', 'ACCOUNT_DISABLED', 'This account is disabled. Ask an administrator.');
+      // The cookie's holder is told why their session ended (an admin, a password change …),
+      // so the page can say what to do; a token nobody issued learns nothing.
+      throw appError('UNAUTHORIZED', 'SESSION_REVOKED', 'Your session has ended. Sign in again.', endedBecause(result));
     }
     const { session, user } = result;
     setCookie(ctx, REFRESH_COOKIE, result.refreshToken, (session.expiresAt.getTime() - Date.now()) / 1000);
@@ -172,8 +177,31 @@ export const authRouter = router({
   me: authedProcedure.meta({ rateLimit: 'api', audit: false, passwordChangeExempt: true }).query(async ({ ctx }) => {
     const user = await ctx.services.prisma.user.findUniqueOrThrow({ where: { id: ctx.auth.userId } });
     const passkeys = await ctx.services.prisma.passkey.count({ where: { userId: user.id } });
-    return { ...publicUser(user), passkeys, authTime: ctx.auth.authTime, sessionId: ctx.auth.sessionId };
+    return {
+      ...publicUser(user),
+      passkeys,
+      authTime: ctx.auth.authTime,
+      sessionId: ctx.auth.sessionId,
+      passwordLock: user.lockedAt ? { since: user.lockedAt, reason: user.lockedReason === NOT_ME_LOCK_REASON ? ('not_me' as const) : ('failures' as const) } : null,
+    };
   }),
+
+  /**
+   * The owner lifts a lock on their own password sign-in, from a session opened with a passkey
+   * (a stranger hammering the password cannot have one) and confirmed recently. A lock set by
+   * "this wasn't me" is lifted only by the link's reset or an admin: the password is known to someone else.
+   */
+  unlockPasswordSignIn: authedProcedure
+    .meta({ rateLimit: 'sensitive', audit: false, recentAuthMinutes: 10 })
+    .mutation(async ({ ctx }) => {
+      if (!ctx.auth.amr.includes('passkey')) throw appError('FORBIDDEN', 'PASSKEY_REQUIRED', 'Sign in with a passkey to unlock password sign-in yourself, or ask an administrator.');
+      const user = await ctx.services.prisma.user.findUniqueOrThrow({ where: { id: ctx.auth.userId } });
+      if (user.lockedReason === NOT_ME_LOCK_REASON) {
+        throw appError('FORBIDDEN', 'PASSWORD_RESET_REQUIRED', 'Password sign-in was paused by a "this wasn\'t me" report: set a new password with the link from the email, or ask an administrator.');
+      }
+      const { wasLocked } = await unlockPasswordSignIn(ctx.services, userActor(ctx), user);
+      return { ok: true as const, wasLocked };
+    }),
 
   sessions: authedProcedure.meta({ rateLimit: 'api', audit: false }).query(async ({ ctx }) => {
     const rows = await ctx.services.sessions.listActive(ctx.auth.userId);
@@ -185,12 +213,26 @@ export const authRouter = router({
       lastUsedAt: s.lastUsedAt,
       current: s.id === ctx.auth.sessionId,
       methods: s.amr,
+      name: s.name,
     }));
   }),
 
+  /** A name for one of the caller's own sessions; another user's id is answered like a missing one. */
+  renameSession: authedProcedure
+    .meta({ rateLimit: 'sensitive', audit: 'auth.session_renamed' })
+    .input(renameSessionInput)
+    .mutation(async ({ ctx, input }) => {
+      const name = input.name === '' ? null : input.name;
+      ctx.audit.details = { sessionId: input.id };
+      const renamed = await ctx.services.prisma.session.updateMany({ where: { id: input.id, userId: ctx.auth.userId, revokedAt: null }, data: { name } });
+      if (renamed.count === 0) throw appError('NOT_FOUND', 'SESSION_REVOKED', 'No such session.');
+      ctx.audit.details = { sessionId: input.id, current: input.id === ctx.auth.sessionId, ...(name === null ? { cleared: true } : { name }) };
+      return { ok: true as const, name };
+    }),
+
   revokeSession: authedProcedure
     .meta({ rateLimit: 'sensitive', audit: 'auth.session_revoked' })
-    .input(z.object({ id: z.uuid() }))
+    .input(sessionIdInput)
     .mutation(async ({ ctx, input }) => {
       // Another user's session id is indistinguishable from a missing one.
       const session = await ctx.services.prisma.session.findFirst({ where: { id: input.id, userId: ctx.auth.userId, revokedAt: null } });
@@ -208,15 +250,15 @@ export const authRouter = router({
 
   changePassword: authedProcedure
     .meta({ rateLimit: 'sensitive', audit: 'auth.password_changed', passwordChangeExempt: true })
-    .input(z.object({ currentPassword: presentedPasswordSchema, newPassword: newPasswordSchema }))
+    .input(changePasswordInput)
     .mutation(async ({ ctx, input }) => {
       const { prisma, sessions } = ctx.services;
       const user = await prisma.user.findUniqueOrThrow({ where: { id: ctx.auth.userId } });
+      const actor = userActor(ctx);
+      const attempt = await reserveCredentialAttempt(ctx.services, actor, { name: user.username, user });
       const check = await verifyPassword(user.passwordHash, input.currentPassword);
-      if (!check.ok) {
-        await recordCredentialFailure(ctx, user, user.username);
-        throw appError('UNAUTHORIZED', 'INVALID_CREDENTIALS', 'The current password is not correct.');
-      }
+      if (!check.ok) await wrongPasswordFromSession(ctx.services, actor, ctx.auth.sessionId, attempt, 'The current password is not correct.');
+      await attempt.succeeded();
       const verdict = evaluatePassword({ password: input.newPassword, username: user.username, hasSecondFactor: user.totpEnabledAt !== null });
       if (!verdict.ok) throw weakPasswordError(verdict.problems);
       if ((await verifyPassword(user.passwordHash, input.newPassword)).ok) throw weakPasswordError(['Choose a password you have not used here before.']);
@@ -227,6 +269,7 @@ export const authRouter = router({
       });
       await prisma.session.update({ where: { id: ctx.auth.sessionId }, data: { authTime: now } });
       const ids = await sessions.revoke({ userId: user.id, exceptSessionId: ctx.auth.sessionId }, 'password_changed');
+      sendPasswordChangedNotice(ctx.services, actor, user);
       ctx.audit.details = { otherSessionsRevoked: ids.length };
       return { ok: true as const, otherSessionsRevoked: ids.length };
     }),
@@ -234,14 +277,14 @@ export const authRouter = router({
   /** Step-up: proves the password again so sensitive changes are allowed for a while. */
   reauthenticate: authedProcedure
     .meta({ rateLimit: 'sensitive', audit: 'auth.reauthenticated' })
-    .input(z.object({ password: presentedPasswordSchema }))
+    .input(reauthenticateInput)
     .mutation(async ({ ctx, input }) => {
       const { prisma } = ctx.services;
       const user = await prisma.user.findUniqueOrThrow({ where: { id: ctx.auth.userId } });
-      if (!(await verifyPassword(user.passwordHash, input.password)).ok) {
-        await recordCredentialFailure(ctx, user, user.username);
-        throw appError('UNAUTHORIZED', 'INVALID_CREDENTIALS', 'Incorrect password.');
-      }
+      const actor = userActor(ctx);
+      const attempt = await reserveCredentialAttempt(ctx.services, actor, { name: user.username, user });
+      if (!(await verifyPassword(user.passwordHash, input.password)).ok) await wrongPasswordFromSession(ctx.services, actor, ctx.auth.sessionId, attempt, 'Incorrect password.');
+      await attempt.succeeded();
       const authTime = new Date();
       await prisma.session.update({ where: { id: ctx.auth.sessionId }, data: { authTime } });
       return { authTime };
@@ -250,22 +293,22 @@ export const authRouter = router({
   /** The "this wasn't me" link from a new-device notice. */
   reportNotMe: publicProcedure
     .meta({ rateLimit: 'invitationPublic', audit: 'auth.not_me' })
-    .input(z.object({ token: z.string().min(16).max(128) }))
+    .input(notMeInput)
     .mutation(async ({ ctx, input }) => {
-      const { prisma, sessions } = ctx.services;
-      const now = new Date();
-      const row = await prisma.userActionToken.findUnique({ where: { tokenHash: sha256(input.token) } });
-      const used = row
-        ? await prisma.userActionToken.updateMany({ where: { id: row.id, purpose: 'not_me', usedAt: null, expiresAt: { gt: now } }, data: { usedAt: now } })
-        : { count: 0 };
-      if (!row || used.count !== 1) throw appError('NOT_FOUND', 'TOKEN_INVALID', 'This link is not valid any more.');
-      await prisma.user.update({ where: { id: row.userId }, data: { mustChangePassword: true } });
-      // Whoever signed in may have added a passkey to keep access: those go too.
-      const removedPasskeys = await prisma.passkey.deleteMany({ where: { userId: row.userId, createdAt: { gte: row.createdAt } } });
-      const ids = await sessions.revoke({ userId: row.userId }, 'reported_not_me');
-      ctx.audit.userId = row.userId;
+      const report = await reportNotMe(ctx.services, input.token);
+      ctx.audit.userId = report.userId;
       ctx.audit.severity = 'critical';
-      ctx.audit.details = { sessionsRevoked: ids.length, passkeysRemoved: removedPasskeys.count };
-      return { ok: true as const };
+      ctx.audit.details = { sessionsRevoked: report.removed.sessions, passkeysRemoved: report.removed.passkeys, devicesForgotten: report.removed.devices, secondFactorRemoved: report.removed.secondFactor, backupCodesRemoved: report.removed.backupCodes };
+      // The reset token goes only to the page holding the mailed link, once.
+      return { ok: true as const, resetToken: report.resetToken, resetExpiresAt: report.resetExpiresAt, removed: report.removed };
+    }),
+
+  /** Sets the new password after a "this wasn't me" report: the link's holder, and only them. */
+  resetPassword: publicProcedure
+    .meta({ rateLimit: 'invitationPublic', audit: false })
+    .input(resetPasswordInput)
+    .mutation(async ({ ctx, input }) => {
+      const { sessionsEnded } = await resetPasswordWithLink(ctx.services, requestActor(ctx), input);
+      return { ok: true as const, sessionsEnded };
     }),
 });

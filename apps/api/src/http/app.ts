@@ -4,15 +4,19 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createExpressMiddleware } from '@trpc/server/adapters/express';
 import cors from 'cors';
-import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
-import { pinoHttp } from 'pino-http';
+import express, { type ErrorRequestHandler, type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { safeUrlForLog } from '../logger.ts';
+import { requestLog } from './request-log.ts';
 import type { AppServices } from '../services.ts';
 import type { AnyTRPCRouter } from '@trpc/server';
-import { isSessionProcedure } from '@jutsu/shared';
+import { isSessionProcedure, MAX_BATCH_SIZE } from '@jutsu/shared';
+import { readiness } from '../system/readiness.ts';
 import { createHttpContext } from '../trpc/context.ts';
 import { sendError } from './error-envelope.ts';
 import { securityHeaders } from './security-headers.ts';
+
+/** One path segment of literal procedure names (dotted identifiers), comma-separated. */
+const PROCEDURE_PATH = /^\/[A-Za-z][A-Za-z0-9]*(?:\.[A-Za-z][A-Za-z0-9]*)*(?:,[A-Za-z][A-Za-z0-9]*(?:\.[A-Za-z][A-Za-z0-9]*)*)*$/;
 
 /** The built SPA: STATIC_DIR, or apps/web/dist found by walking up from this module. */
 export function findStaticDir(configured: string | undefined): string | undefined {
@@ -27,6 +31,55 @@ export function findStaticDir(configured: string | undefined): string | undefine
   }
 }
 
+/** One file of the built SPA and the precompressed variants written beside it at build time. */
+interface StaticFile {
+  file: string;
+  hashed: boolean;
+  br: boolean;
+  gz: boolean;
+}
+
+/** Every servable file under dir, keyed by URL path; dotfiles and the .br/.gz variants are not URLs. */
+function staticFiles(dir: string): Map<string, StaticFile> {
+  const files = new Map<string, StaticFile>();
+  for (const entry of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const file = path.join(entry.parentPath, entry.name);
+    const rel = path.relative(dir, file).split(path.sep);
+    if (rel.some((part) => part.startsWith('.')) || /\.(br|gz)$/.test(entry.name)) continue;
+    files.set(`/${rel.join('/')}`, {
+      file,
+      hashed: rel[0] === 'assets',
+      br: fs.existsSync(`${file}.br`),
+      gz: fs.existsSync(`${file}.gz`),
+    });
+  }
+  return files;
+}
+
+/** The precompressed variant the client accepts at all (q > 0), brotli first as the smaller; else identity. */
+function pickEncoding(req: Request, file: StaticFile): 'br' | 'gzip' | undefined {
+  if (file.br && req.acceptsEncodings('br') === 'br') return 'br';
+  if (file.gz && req.acceptsEncodings('gzip') === 'gzip') return 'gzip';
+  return undefined;
+}
+
+function sendStatic(req: Request, res: Response, file: StaticFile, cacheControl: string, next: NextFunction): void {
+  const encoding = pickEncoding(req, file);
+  res.setHeader('Vary', 'Accept-Encoding');
+  // Typed by the original name, not by the .br/.gz file actually sent.
+  res.type(path.extname(file.file));
+  if (encoding) res.setHeader('Content-Encoding', encoding);
+  res.sendFile(encoding ? `${file.file}.${encoding === 'br' ? 'br' : 'gz'}` : file.file, {
+    headers: { 'Cache-Control': cacheControl },
+    cacheControl: false,
+    dotfiles: 'allow',
+    acceptRanges: !encoding,
+  }, (err?: Error) => {
+    if (err && !res.headersSent) next(err);
+  });
+}
+
 export function createApp(services: AppServices, router: AnyTRPCRouter): Express {
   const { config, logger } = services;
   const app = express();
@@ -34,30 +87,15 @@ export function createApp(services: AppServices, router: AnyTRPCRouter): Express
   app.set('trust proxy', services.trust);
   app.set('query parser', 'simple');
 
-  app.use(
-    pinoHttp({
-      logger,
-      quietReqLogger: true,
-      serializers: {
-        req: (req: { method: string; url: string }) => ({ method: req.method, url: safeUrlForLog(req.url) }),
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-      },
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
-    }),
-  );
+  app.use(requestLog(logger, { ignore: (url) => url === '/healthz' || url === '/readyz' }));
   app.use(securityHeaders({ production: config.isProduction }));
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
   app.get('/readyz', async (_req, res) => {
-    try {
-      await services.db.sql.query('SELECT 1');
-      res.json({ status: 'ready' });
-    } catch {
-      res.status(503).json({ status: 'unavailable' });
-    }
+    const { httpStatus, report } = await readiness(services);
+    res.status(httpStatus).json(report);
   });
 
   const allowedOrigins = new Set(config.CORS_ORIGINS);
@@ -77,10 +115,17 @@ export function createApp(services: AppServices, router: AnyTRPCRouter): Express
   };
   const maxBodySize = Math.round(config.MAX_REQUEST_SIZE_MB * 1024 * 1024);
 
+  // tRPC runs the procedures named by the last path segment, URL-decoded and split on ','.
+  // Both mounts accept only a single segment of literal procedure names, so what is checked
+  // here (and what nginx's auth zone matches) is exactly what tRPC will run: no
+  // /api/trpc/x/auth.login, no /api/trpc/%61uth.login.
+  const procedureNames = (req: express.Request): string[] | undefined =>
+    PROCEDURE_PATH.test(req.path) ? req.path.slice(1).split(',') : undefined;
+
   // The cookie-bearing mount: one auth.* procedure per request, same-origin JSON POSTs only.
   const authGuard: RequestHandler = (req, res, next) => {
-    const proc = req.path.slice(1);
-    if (!isSessionProcedure(proc) || req.query.batch !== undefined) {
+    const procs = procedureNames(req);
+    if (!procs || procs.length !== 1 || !isSessionProcedure(procs[0]!) || req.query.batch !== undefined) {
       sendError(res, 404, 'NOT_FOUND', 'No such auth procedure');
       return;
     }
@@ -97,30 +142,41 @@ export function createApp(services: AppServices, router: AnyTRPCRouter): Express
     }
     next();
   };
-  app.use('/api/auth', authGuard, createExpressMiddleware({ router, createContext, onError, maxBodySize }));
+  app.use('/api/auth', authGuard, createExpressMiddleware({ router, createContext, onError, maxBodySize, maxBatchSize: 1 }));
 
   // Everything else; session procedures are refused here so cookies only flow via /api/auth.
   const notAuth: RequestHandler = (req, res, next) => {
-    const procs = req.path.slice(1).split(',');
+    const procs = procedureNames(req);
+    if (!procs) {
+      sendError(res, 404, 'NOT_FOUND', 'No such procedure');
+      return;
+    }
     if (procs.some((p) => p.startsWith('auth.') || isSessionProcedure(p))) {
       sendError(res, 404, 'NOT_FOUND', 'auth procedures are served at /api/auth');
       return;
     }
+    if (procs.length > MAX_BATCH_SIZE) {
+      sendError(res, 400, 'BAD_REQUEST', `At most ${MAX_BATCH_SIZE} calls per batch`, 'MALFORMED_REQUEST');
+      return;
+    }
     next();
   };
-  app.use('/api/trpc', notAuth, createExpressMiddleware({ router, createContext, onError, maxBodySize }));
+  app.use('/api/trpc', notAuth, createExpressMiddleware({ router, createContext, onError, maxBodySize, maxBatchSize: MAX_BATCH_SIZE }));
   app.use('/api', (_req, res) => sendError(res, 404, 'NOT_FOUND', 'Not found'));
 
   const staticDir = findStaticDir(config.STATIC_DIR);
   if (staticDir) {
-    const index = path.join(staticDir, 'index.html');
-    app.use('/assets', express.static(path.join(staticDir, 'assets'), { immutable: true, maxAge: '1y', index: false, fallthrough: false }));
-    app.use(express.static(staticDir, { index: false, dotfiles: 'deny' }));
-    // History fallback: client-side routes get the SPA shell.
+    const files = staticFiles(staticDir);
+    const index = files.get('/index.html');
     app.use((req, res, next) => {
       if (req.method !== 'GET' && req.method !== 'HEAD') return next();
-      res.setHeader('Cache-Control', 'no-cache');
-      res.sendFile(index);
+      const file = files.get(req.path);
+      // Hashed build output never changes under its name; anything else is revalidated.
+      if (file) return sendStatic(req, res, file, file.hashed ? 'public, max-age=31536000, immutable' : 'no-cache', next);
+      // An unknown asset is a 404, never the SPA shell (a stale tab would parse HTML as JS).
+      if (req.path.startsWith('/assets/') || !index) return next();
+      // History fallback: client-side routes get the SPA shell.
+      sendStatic(req, res, index, 'no-cache', next);
     });
   } else {
     logger.warn('no built SPA found (apps/web/dist): serving the API only');

@@ -5,6 +5,7 @@ import WebSocket from 'ws';
 import { createClient, eventually, startHarness, TEST_ORIGIN, type Harness } from '../testing/harness.ts';
 import { publicProcedure, router } from '../trpc/procedures.ts';
 import { appRouter } from '../trpc/app-router.ts';
+import type { WorkerContext } from '../workers.ts';
 
 // A router with the real system procedures plus probes for the middleware.
 const probeRouter = router({
@@ -40,6 +41,43 @@ describe('HTTP surface (development config)', () => {
     expect(await (await fetch(`${h.url}/healthz`)).json()).toEqual({ status: 'ok' });
     const ready = await fetch(`${h.url}/readyz`);
     expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({
+      status: 'ready',
+      database: 'ok',
+      workers: [
+        { name: 'live-bus', required: true, state: 'running' },
+        { name: 'live-events-sweep', required: false, state: 'running' },
+        { name: 'access-cache', required: false, state: 'running' },
+        { name: 'security-log', required: false, state: 'running' },
+        { name: 'alerts', required: false, state: 'running' },
+        { name: 'engine-order-recovery', required: false, state: 'running' },
+        { name: 'snapshots-backfill', required: false, state: 'running' },
+        { name: 'scheduler', required: false, state: 'running' },
+      ],
+    });
+  });
+
+  it('answers /readyz with 503 while a required worker is not running, naming states but no error text', async () => {
+    let ctx: WorkerContext | undefined;
+    h.services.workers.register({
+      name: 'probe-required',
+      required: true,
+      start: (c) => {
+        ctx = c;
+      },
+      stop: () => undefined,
+    });
+    await h.services.workers.startAll();
+    expect((await fetch(`${h.url}/readyz`)).status).toBe(200);
+    ctx!.degraded(new Error('lost connection to db.internal:5432 password=hunter2'));
+    const res = await fetch(`${h.url}/readyz`);
+    expect(res.status).toBe(503);
+    const text = await res.text();
+    expect(JSON.parse(text)).toMatchObject({ status: 'unavailable', database: 'ok' });
+    expect(JSON.parse(text).workers).toContainEqual(expect.objectContaining({ name: 'probe-required', state: 'degraded', lastErrorAt: expect.any(String) }));
+    expect(text).not.toMatch(/hunter2|db\.internal/);
+    ctx!.healthy();
+    expect((await fetch(`${h.url}/readyz`)).status).toBe(200);
   });
 
   it('sets the hardening headers on every response', async () => {

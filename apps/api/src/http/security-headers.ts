@@ -1,4 +1,4 @@
-// Response hardening (DESIGN §5): the same policy is repeated in docker/nginx.conf.template,
+// Response hardening (docs/architecture.md §6): the same policy is repeated in docker/nginx.conf.template,
 // and e2e checks both.
 import type { RequestHandler } from 'express';
 import helmet from 'helmet';

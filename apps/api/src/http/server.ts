@@ -18,7 +18,19 @@ export interface RunningServer {
 export async function startServer(services: AppServices, opts: { port: number; host: string; router?: AnyTRPCRouter }): Promise<RunningServer> {
   const router = opts.router ?? appRouter;
   const app = createApp(services, router);
-  const server = http.createServer(app);
+  // While draining, every answer says `Connection: close`: a keep-alive client would otherwise
+  // keep sending on its busy connection, the drain would never end, and the final
+  // closeAllConnections would cut requests the server had already taken up.
+  let draining = false;
+  const unanswered = new Set<http.ServerResponse>();
+  const server = http.createServer((req, res) => {
+    if (draining) res.setHeader('Connection', 'close');
+    else {
+      unanswered.add(res);
+      res.once('close', () => unanswered.delete(res));
+    }
+    app(req, res);
+  });
   server.requestTimeout = services.config.REQUEST_TIMEOUT_MS;
   server.headersTimeout = Math.min(20_000, services.config.REQUEST_TIMEOUT_MS);
   server.keepAliveTimeout = 65_000;
@@ -35,6 +47,8 @@ export async function startServer(services: AppServices, opts: { port: number; h
     url: `http://127.0.0.1:${port}`,
     close(drainMs = 0) {
       closing ??= (async () => {
+        draining = true;
+        for (const res of unanswered) if (!res.headersSent) res.setHeader('Connection', 'close');
         ws.announceShutdown();
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();

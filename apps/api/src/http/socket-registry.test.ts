@@ -2,8 +2,8 @@
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
-import type { AuthState } from '../trpc/context.ts';
-import { SocketRegistry, WS_CLOSE } from './socket-registry.ts';
+import { WS_CLOSE } from '@jutsu/shared';
+import { SocketRegistry, type SocketOwner } from './socket-registry.ts';
 
 let wss: WebSocketServer;
 const serverSide: WebSocket[] = [];
@@ -21,16 +21,10 @@ async function pair(): Promise<{ client: WebSocket; server: WebSocket }> {
   return { client, server: serverSide.shift()! };
 }
 
-const auth = (o: Partial<AuthState>): AuthState => ({
+const auth = (o: Partial<SocketOwner>): SocketOwner => ({
   userId: 'u1',
-  username: 'u',
-  role: 'viewer',
   sessionId: 's1',
-  jti: 'j',
   tokenExpiresAt: new Date(Date.now() + 60_000),
-  authTime: new Date(),
-  amr: ['pwd'],
-  mustChangePassword: false,
   ...o,
 });
 

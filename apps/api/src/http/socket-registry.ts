@@ -1,14 +1,14 @@
 // Open WebSockets by session and user, so revoking a session or disabling a user closes
 // its sockets at once, and a socket closes itself when its access token expires.
 import type { WebSocket } from 'ws';
-import type { AuthState } from '../trpc/context.ts';
+import { WS_CLOSE } from '@jutsu/shared';
 
-/** Application close codes (4000–4999): the SPA refreshes and reconnects on 4001. */
-export const WS_CLOSE = {
-  tokenExpired: 4001,
-  sessionRevoked: 4003,
-  shuttingDown: 4005,
-} as const;
+/** What the registry needs to know about the session a socket authenticated as. */
+export interface SocketOwner {
+  sessionId: string;
+  userId: string;
+  tokenExpiresAt: Date;
+}
 
 interface Entry {
   sessionId: string;
@@ -19,7 +19,7 @@ interface Entry {
 export class SocketRegistry {
   private bySocket = new Map<WebSocket, Entry>();
 
-  attach(ws: WebSocket, auth: AuthState): void {
+  attach(ws: WebSocket, auth: SocketOwner): void {
     const existing = this.bySocket.get(ws);
     if (existing && existing.sessionId === auth.sessionId) return;
     if (existing) clearTimeout(existing.timer);

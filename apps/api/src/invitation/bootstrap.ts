@@ -2,8 +2,10 @@
 // to stdout (never to the structured log). Only the token's hash is stored, so a link
 // cannot be shown twice: every start while no account exists revokes the previous
 // bootstrap link and prints a new one. Once an account exists, leftovers are revoked.
+import { xactLock } from '@jutsu/db';
+import { systemActor } from '../security/actor.ts';
 import type { AppServices } from '../services.ts';
-import { BOOTSTRAP_LOCK_KEY, createInvitation, invitationUrl } from './service.ts';
+import { createInvitation, invitationUrl } from './service.ts';
 
 export type BootstrapOutcome = { kind: 'issued'; url: string; expiresAt: Date; invitationId: string; replaced: number } | { kind: 'not_needed'; revoked: number };
 
@@ -11,13 +13,13 @@ export async function issueBootstrapInvitation(services: Pick<AppServices, 'pris
   const { prisma, config } = services;
   // One issuer at a time (replicas starting together); the redeemer takes the same lock.
   const result = await prisma.$transaction(async (tx) => {
-    await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(${BOOTSTRAP_LOCK_KEY})`);
+    await xactLock(tx, 'invitation.bootstrap');
     const older = await tx.userInvitation.updateMany({
       where: { isBootstrap: true, acceptedAt: null, revokedAt: null },
       data: { revokedAt: new Date() },
     });
     if ((await tx.user.count()) > 0) return { kind: 'not_needed' as const, revoked: older.count };
-    const { invitation, token } = await createInvitation(tx, { role: 'admin', isBootstrap: true });
+    const { invitation, token } = await createInvitation({ prisma: tx }, systemActor('bootstrap'), { role: 'admin', isBootstrap: true });
     return { kind: 'issued' as const, url: invitationUrl(config.PUBLIC_URL, token), expiresAt: invitation.expiresAt, invitationId: invitation.id, replaced: older.count };
   });
   return result;

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openDatabase, type Database } from '@jutsu/db';
 import { createServerDatabase, testDatabaseKind } from '@jutsu/db/testing';
 import { sha256 } from '../auth/secrets.ts';
+import { systemActor } from '../security/actor.ts';
 import { createClient, startHarness } from '../testing/harness.ts';
 import { runCli } from '../testing/run-cli.ts';
 import { printBootstrapInvitation } from './bootstrap.ts';
@@ -80,7 +81,7 @@ describe('first start without an admin', () => {
         expect((await client.system.info.query()).bootstrapPending).toBe(false);
 
         // With an account in place, a start prints no link and revokes any bootstrap link left over.
-        await createInvitation(db.prisma, { role: 'admin', isBootstrap: true });
+        await createInvitation(db, systemActor('bootstrap'), { role: 'admin', isBootstrap: true });
         const print = vi.spyOn(console, 'log').mockImplementation(() => undefined);
         try {
           await printBootstrapInvitation(h.services);
@@ -97,7 +98,7 @@ describe('first start without an admin', () => {
     } finally {
       await db.close();
     }
-  });
+  }, 180_000);
 
   it('jutsu invite prints a single-use link and stores only its hash', async () => {
     const res = await runCli(['invite', '--role', 'trader', '--email', 'Trader@Example.test', '--hours', '24'], env);

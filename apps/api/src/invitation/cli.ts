@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { emailSchema, INVITATION_DEFAULT_HOURS, INVITATION_MAX_HOURS, roleSchema } from '@jutsu/shared';
 import { withDatabase, type CommandTable } from '../cli-support.ts';
 import { loadConfig } from '../config.ts';
+import { systemActor } from '../security/actor.ts';
 import { SecurityEvents } from '../security/security-events.ts';
 import { createInvitation, invitationUrl } from './service.ts';
 
@@ -29,7 +30,7 @@ export const INVITATION_COMMANDS: CommandTable = {
       }
       const config = loadConfig();
       return withDatabase(async (db) => {
-        const { invitation, token } = await createInvitation(db.prisma, { role: role.data, email: email?.data ?? null, expiresInHours: hours });
+        const { invitation, token } = await createInvitation(db, systemActor('cli'), { role: role.data, email: email?.data ?? null, expiresInHours: hours });
         await new SecurityEvents(db.prisma).record({
           type: 'invitation.created',
           severity: role.data === 'admin' ? 'warning' : 'info',

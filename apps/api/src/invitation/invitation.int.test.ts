@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAccount } from '../auth/accounts.ts';
 import { REFRESH_COOKIE } from '../auth/cookies.ts';
 import { randomToken, sha256 } from '../auth/secrets.ts';
+import { systemActor } from '../security/actor.ts';
 import { startHarness, TEST_ORIGIN, type Harness } from '../testing/harness.ts';
 import { failure, reasonOf, TestBrowser } from '../testing/browser.ts';
 import { createInvitation, findUsableInvitation, redeemInvitation } from './service.ts';
@@ -141,7 +142,7 @@ describe('invitations', () => {
     // Revoking twice (or revoking a used one) is refused.
     expect(reasonOf(await failure(admin.client.invitation.revoke.mutate({ id: revoked.id })))).toBe('INVITATION_INVALID');
     expect((await failure(admin.client.invitation.revoke.mutate({ id: '01890a5d-ac96-774b-bcce-b302099a8057' }))).data?.code).toBe('NOT_FOUND');
-    const bootstrap = await createInvitation(prisma, { role: 'admin', isBootstrap: true });
+    const bootstrap = await createInvitation({ prisma }, systemActor('bootstrap'), { role: 'admin', isBootstrap: true });
     tokens.push(bootstrap.token);
 
     const usersBefore = await prisma.user.count();

@@ -4,7 +4,9 @@ import { TRPCError } from '@trpc/server';
 import { evaluatePassword, invitationAcceptInput, invitationCreateInput, invitationIdInput, invitationInspectInput } from '@jutsu/shared';
 import { weakPasswordError } from '../auth/accounts.ts';
 import { hashPassword } from '../auth/passwords.ts';
+import { deviceIdFrom, respondSignedIn } from '../auth/cookies.ts';
 import { completeSignIn } from '../auth/sign-in.ts';
+import { requestActor, userActor } from '../security/actor.ts';
 import { appError } from '../trpc/errors.ts';
 import { publicProcedure, roleProcedure, router } from '../trpc/procedures.ts';
 import { createInvitation, findUsableInvitation, invalidInvitation, invitationStatus, invitationUrl, redeemInvitation } from './service.ts';
@@ -20,11 +22,10 @@ export const invitationRouter = router({
     .meta({ rateLimit: 'admin', audit: 'invitation.created', recentAuthMinutes: 15 })
     .input(invitationCreateInput)
     .mutation(async ({ ctx, input }) => {
-      const { invitation, token } = await createInvitation(ctx.services.prisma, {
+      const { invitation, token } = await createInvitation(ctx.services, userActor(ctx), {
         role: input.role,
         email: input.email ?? null,
         expiresInHours: input.expiresInHours,
-        createdById: ctx.auth.userId,
       });
       ctx.audit.severity = input.role === 'admin' ? 'warning' : 'info';
       ctx.audit.details = { invitationId: invitation.id, role: invitation.role, boundToEmail: invitation.email !== null, expiresAt: invitation.expiresAt.toISOString() };
@@ -137,6 +138,6 @@ export const invitationRouter = router({
       }
       if (!user) throw invalidInvitation();
       ctx.audit.severity = user.role === 'admin' ? 'critical' : 'info';
-      return completeSignIn(ctx, user, ['pwd']);
+      return respondSignedIn(ctx, await completeSignIn(ctx.services, requestActor(ctx), { user, amr: ['pwd'], deviceId: deviceIdFrom(ctx) }));
     }),
 });

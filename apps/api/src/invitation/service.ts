@@ -2,13 +2,11 @@
 // SHA-256 and looks it up by that hash. Redeeming consumes it and creates the account in
 // one transaction, so exactly one of several simultaneous accepts wins and a refused
 // account (name taken) leaves the invitation usable.
-import type { PrismaClient, Role, User, UserInvitation } from '@jutsu/db';
+import { xactLock, type PrismaClient, type Role, type User, type UserInvitation } from '@jutsu/db';
 import { INVITATION_DEFAULT_HOURS, INVITATION_MAX_HOURS, type InvitationStatus } from '@jutsu/shared';
 import { randomToken, sha256 } from '../auth/secrets.ts';
+import type { Actor } from '../security/actor.ts';
 import { appError } from '../trpc/errors.ts';
-
-/** Serialises bootstrap work (issuing the link, redeeming it) across processes. */
-export const BOOTSTRAP_LOCK_KEY = 72_707_369_021;
 
 /** randomToken(32): 43 base64url characters. Anything else is refused before any lookup. */
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
@@ -26,11 +24,19 @@ export interface NewInvitation {
   role: Role;
   email?: string | null | undefined;
   expiresInHours?: number | undefined;
-  createdById?: string | null | undefined;
   isBootstrap?: boolean;
 }
 
-export async function createInvitation(prisma: Pick<PrismaClient, 'userInvitation'>, input: NewInvitation): Promise<{ invitation: UserInvitation; token: string }> {
+/** The account behind an action, when a person did it (a system job or the CLI has none). */
+const actorUserId = (actor: Actor): string | null => (actor.kind === 'user' ? actor.userId : null);
+
+/** Issued by the actor: a signed-in admin is recorded as its creator. */
+export async function createInvitation(
+  deps: { prisma: Pick<PrismaClient, 'userInvitation'> },
+  actor: Actor,
+  input: NewInvitation,
+): Promise<{ invitation: UserInvitation; token: string }> {
+  const { prisma } = deps;
   const hours = input.expiresInHours ?? INVITATION_DEFAULT_HOURS;
   if (!Number.isFinite(hours) || hours <= 0 || hours > INVITATION_MAX_HOURS) throw new RangeError(`expiry must be within ${INVITATION_MAX_HOURS} hours`);
   const token = randomToken(32);
@@ -40,7 +46,7 @@ export async function createInvitation(prisma: Pick<PrismaClient, 'userInvitatio
       role: input.role,
       email: input.email ?? null,
       isBootstrap: input.isBootstrap ?? false,
-      createdById: input.createdById ?? null,
+      createdById: actorUserId(actor),
       expiresAt: new Date(Date.now() + hours * 3_600_000),
     },
   });
@@ -80,7 +86,7 @@ export interface RedeemAccount {
 export async function redeemInvitation(prisma: PrismaClient, inv: UserInvitation, account: RedeemAccount): Promise<User | null> {
   return prisma.$transaction(async (tx) => {
     if (inv.isBootstrap) {
-      await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(${BOOTSTRAP_LOCK_KEY})`);
+      await xactLock(tx, 'invitation.bootstrap');
       if ((await tx.user.count()) > 0) return null;
     }
     // Row-locking conditional update: of concurrent redeemers exactly one sees count 1.
@@ -96,11 +102,11 @@ export async function redeemInvitation(prisma: PrismaClient, inv: UserInvitation
   });
 }
 
-/** Pending invitations issued by someone who just lost the authority to issue them. */
-export async function revokeInvitationsCreatedBy(prisma: PrismaClient, creatorId: string, revokedById: string | null): Promise<number> {
-  const res = await prisma.userInvitation.updateMany({
-    where: { createdById: creatorId, acceptedAt: null, revokedAt: null, expiresAt: { gt: new Date() } },
-    data: { revokedAt: new Date(), revokedById },
+/** Pending invitations issued by someone who just lost the authority to issue them, revoked by the actor. */
+export async function revokeInvitationsCreatedBy(deps: { prisma: PrismaClient }, actor: Actor, input: { creatorId: string }): Promise<number> {
+  const res = await deps.prisma.userInvitation.updateMany({
+    where: { createdById: input.creatorId, acceptedAt: null, revokedAt: null, expiresAt: { gt: new Date() } },
+    data: { revokedAt: new Date(), revokedById: actorUserId(actor) },
   });
   return res.count;
 }

@@ -2,14 +2,19 @@
 // so the owner hears of it at once (the account's email, or SECURITY_ALERT_EMAIL for an
 // admin without one), like a sign-in from a new device.
 import type { User } from '@jutsu/db';
-import type { Context } from '../trpc/context.ts';
+import type { RequestActor } from '../security/actor.ts';
+import type { AppServices } from '../services.ts';
+import { quoteUntrusted } from '../auth/notices.ts';
 
-export function sendPasskeyAddedNotice(ctx: Context, user: User, passkeyName: string): void {
-  void send(ctx, user, passkeyName).catch((err: unknown) => ctx.services.logger.error({ err }, 'could not send passkey-added notice'));
+export type PasskeyNoticeDeps = Pick<AppServices, 'mailer' | 'config' | 'logger'>;
+
+/** Sent in the background: a mail problem is logged, never the caller's failure. */
+export function sendPasskeyAddedNotice(deps: PasskeyNoticeDeps, actor: RequestActor, input: { user: User; passkeyName: string }): void {
+  void send(deps, actor, input.user, input.passkeyName).catch((err: unknown) => deps.logger.error({ err }, 'could not send passkey-added notice'));
 }
 
-async function send(ctx: Context, user: User, passkeyName: string): Promise<void> {
-  const { mailer, config } = ctx.services;
+async function send(deps: PasskeyNoticeDeps, actor: RequestActor, user: User, passkeyName: string): Promise<void> {
+  const { mailer, config } = deps;
   const to = user.email ?? (user.role === 'admin' ? config.SECURITY_ALERT_EMAIL : undefined);
   if (!mailer || !to) return;
   const mail = {
@@ -19,10 +24,10 @@ async function send(ctx: Context, user: User, passkeyName: string): Promise<void
       `A passkey was added to your account ${user.username}.`,
       'It can sign in to the account without the password.',
       '',
-      `Passkey: ${passkeyName}`,
+      `Passkey: ${quoteUntrusted(passkeyName)}`,
       `When: ${new Date().toISOString()}`,
-      `From: ${ctx.ip}`,
-      `Browser: ${ctx.userAgent ?? 'unknown'}`,
+      `From: ${actor.ip}`,
+      `Browser: ${quoteUntrusted(actor.userAgent)}`,
       '',
       'If this was you, there is nothing to do.',
       '',

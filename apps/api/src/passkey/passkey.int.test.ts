@@ -134,7 +134,8 @@ describe('passkeys', () => {
     expect(event.details).toMatchObject({ outcome: 'success', passkeyId: added.id, name: 'YubiKey 5' });
     const mail = await smtp.waitFor(new RegExp(`added to your account ${username}\\.`));
     expect(mail.to).toEqual([`${username}@jutsu.test`]);
-    expect(mailText(mail.raw)).toContain('Passkey: YubiKey 5');
+    // Quoted (the name is someone's typing, not our words); the mail is quoted-printable UTF-8.
+    expect(mailText(mail.raw)).toMatch(/Passkey: (“|=E2=80=9C)YubiKey 5(”|=E2=80=9D)/);
 
     // A second registration excludes the first credential; the same authenticator is refused twice.
     const again = await b.client.passkey.registrationOptions.mutate();
@@ -333,6 +334,37 @@ describe('passkeys', () => {
     // A real passkey answering a decoy challenge is refused like any unknown credential.
     const err = await failure(c.passkey.authenticate.mutate({ response: auth.getAssertion({ ...first, allowCredentials: [] }) }));
     expect(reasonOf(err)).toBe('PASSKEY_INVALID');
+  });
+
+  it('lets the owner lift a lock on password sign-in from a passkey session, never from a password one', async () => {
+    const { username, user, b, auth } = await enrolled();
+    await h.services.prisma.user.update({ where: { id: user.id }, data: { lockedAt: new Date(), lockedReason: '100 failed attempts in a row' } });
+    // A password session (the one that enrolled) cannot.
+    expect(reasonOf(await failure(b.client.auth.unlockPasswordSignIn.mutate()))).toBe('PASSKEY_REQUIRED');
+    const owner = browser();
+    await owner.passkeyLogin(auth);
+    expect((await owner.client.auth.me.query()).passwordLock).toMatchObject({ reason: 'failures' });
+    expect(await owner.client.auth.unlockPasswordSignIn.mutate()).toEqual({ ok: true, wasLocked: true });
+    expect((await owner.client.auth.me.query()).passwordLock).toBeNull();
+    expect((await browser().login(username)).status).toBe('ok');
+    // A "this wasn't me" lock is the link's (or an admin's) to lift.
+    await h.services.prisma.user.update({ where: { id: user.id }, data: { lockedAt: new Date(), lockedReason: 'not_me' } });
+    expect(reasonOf(await failure(owner.client.auth.unlockPasswordSignIn.mutate()))).toBe('PASSWORD_RESET_REQUIRED');
+    expect(await h.services.prisma.securityEvent.count({ where: { type: 'user.unlocked', userId: user.id } })).toBe(1);
+  });
+
+  it('gives decoys the lengths of the credential ids registered here, so their size says nothing', async () => {
+    await enrolled({ auth: new SoftAuthenticator({ credentialIdBytes: 16 }) });
+    await enrolled({ auth: new SoftAuthenticator({ credentialIdBytes: 64 }) });
+    const real = new Set((await h.services.prisma.passkey.findMany({ select: { credentialId: true } })).map((p) => p.credentialId.length));
+    const decoyLengths = new Set<number>();
+    for (let i = 0; i < 24; i++) {
+      const options = await browser().client.passkey.authenticationOptions.mutate({ username: `nobody-${i}-here` });
+      const length = Buffer.from(options.allowCredentials![0]!.id, 'base64url').length;
+      expect(real.has(length), `decoy length ${length}`).toBe(true);
+      decoyLengths.add(length);
+    }
+    expect(decoyLengths.size).toBeGreaterThan(1);
   });
 
   it('refuses a counter that goes backwards (possible clone) and raises a critical alert', async () => {

@@ -1,41 +1,52 @@
 // passkey.*: adding, listing, renaming and removing passkeys; passwordless sign-in (a passkey
 // with user verification counts as two factors); and step-up with a passkey instead of the
 // password. passkey.authenticate is served at /api/auth (it sets the session cookies).
-import { z } from 'zod';
+import { passkeyAssertionInput, passkeyAuthenticationOptionsInput, passkeyIdInput, passkeyRegisterInput, passkeyRenameInput } from '@jutsu/shared';
+import { deviceIdFrom, respondSignedIn } from '../auth/cookies.ts';
 import { completeSignIn } from '../auth/sign-in.ts';
+import { requestActor, userActor } from '../security/actor.ts';
+import type { Context } from '../trpc/context.ts';
 import { appError } from '../trpc/errors.ts';
 import { authedProcedure, publicProcedure, router } from '../trpc/procedures.ts';
 import { sendPasskeyAddedNotice } from './notice.ts';
-import {
-  authenticationResponseSchema,
-  passkeyNameSchema,
-  registrationResponseSchema,
-  toAuthenticationResponse,
-  toRegistrationResponse,
-} from './schemas.ts';
-import { authenticationOptions, reauthenticationOptions, registerPasskey, registrationOptions, verifyAssertion } from './service.ts';
+import { toAuthenticationResponse, toRegistrationResponse } from './schemas.ts';
+import { authenticationOptions, reauthenticationOptions, registerPasskey, registrationOptions, verifyAssertion, type PasskeyRefusal } from './service.ts';
 
 /** Minutes since the last password/passkey proof within which passkeys may be added or removed. */
 export const PASSKEY_RECENT_AUTH_MINUTES = 10;
 
 const notFound = () => appError('NOT_FOUND', 'PASSKEY_NOT_FOUND', 'No such passkey.');
 
+/** Writes why a ceremony was refused (and whose passkey it was, when known) into the audit note. */
+function refuse(ctx: Context, r: PasskeyRefusal): never {
+  const { why, error, passkeyId, user } = r.audit;
+  ctx.audit.details = { ...ctx.audit.details, ...(passkeyId !== undefined ? { passkeyId } : {}), why, ...(error !== undefined ? { error } : {}) };
+  if (user) {
+    ctx.audit.userId = user.id;
+    ctx.audit.username = user.username;
+  }
+  throw r.error;
+}
+
 export const passkeyRouter = router({
   /** Options for startRegistration(); stores a challenge bound to the caller (5 minutes). */
   registrationOptions: authedProcedure
     .meta({ rateLimit: 'sensitive', audit: false, recentAuthMinutes: PASSKEY_RECENT_AUTH_MINUTES })
-    .mutation(({ ctx }) => registrationOptions(ctx)),
+    .mutation(({ ctx }) => registrationOptions(ctx.services, userActor(ctx))),
 
   /** Verifies startRegistration()'s result and stores the passkey; tells the owner. */
   register: authedProcedure
     .meta({ rateLimit: 'sensitive', audit: 'passkey.added', recentAuthMinutes: PASSKEY_RECENT_AUTH_MINUTES })
-    .input(z.object({ response: registrationResponseSchema, name: passkeyNameSchema }))
+    .input(passkeyRegisterInput)
     .mutation(async ({ ctx, input }) => {
-      const passkey = await registerPasskey(ctx, toRegistrationResponse(input.response), input.name);
+      const actor = userActor(ctx);
+      const added = await registerPasskey(ctx.services, actor, { response: toRegistrationResponse(input.response), name: input.name });
+      if (!added.ok) refuse(ctx, added);
+      const { passkey } = added;
       ctx.audit.severity = 'warning';
       ctx.audit.details = { passkeyId: passkey.id, name: passkey.name, deviceType: passkey.deviceType, backedUp: passkey.backedUp, aaguid: passkey.aaguid };
       const user = await ctx.services.prisma.user.findUniqueOrThrow({ where: { id: ctx.auth.userId } });
-      sendPasskeyAddedNotice(ctx, user, passkey.name);
+      sendPasskeyAddedNotice(ctx.services, actor, { user, passkeyName: passkey.name });
       return { id: passkey.id, name: passkey.name, createdAt: passkey.createdAt, deviceType: passkey.deviceType, backedUp: passkey.backedUp };
     }),
 
@@ -45,8 +56,8 @@ export const passkeyRouter = router({
    */
   authenticationOptions: publicProcedure
     .meta({ rateLimit: 'passkeyLogin', audit: false })
-    .input(z.object({ username: z.string().trim().min(1).max(64).regex(/^[^\p{Cc}]+$/u, 'Not a username').optional() }).optional())
-    .mutation(({ ctx, input }) => authenticationOptions(ctx, input?.username)),
+    .input(passkeyAuthenticationOptionsInput)
+    .mutation(({ ctx, input }) => authenticationOptions(ctx.services, { username: input?.username })),
 
   /**
    * Passkey sign-in: the same result as a completed auth.login. Not subject to the password
@@ -55,26 +66,35 @@ export const passkeyRouter = router({
    */
   authenticate: publicProcedure
     .meta({ rateLimit: 'passkeyLogin', audit: 'auth.login' })
-    .input(z.object({ response: authenticationResponseSchema }))
+    .input(passkeyAssertionInput)
     .mutation(async ({ ctx, input }) => {
       ctx.audit.details = { method: 'passkey' };
-      const { passkey, user } = await verifyAssertion(ctx, toAuthenticationResponse(input.response));
+      const actor = requestActor(ctx);
+      const verified = await verifyAssertion(ctx.services, actor, toAuthenticationResponse(input.response));
+      if (!verified.ok) refuse(ctx, verified);
+      const { passkey, user } = verified;
+      ctx.audit.details = { method: 'passkey', passkeyId: passkey.id };
+      ctx.audit.userId = user.id;
+      ctx.audit.username = user.username;
       // Only the passkey's holder learns why the account cannot sign in.
       if (user.disabledAt) throw appError('FORBIDDEN', 'ACCOUNT_DISABLED', 'This account is disabled. Ask an administrator.');
-      ctx.audit.details = { method: 'passkey', passkeyId: passkey.id };
-      return completeSignIn(ctx, user, ['passkey'], { passkeyId: passkey.id });
+      return respondSignedIn(ctx, await completeSignIn(ctx.services, actor, { user, amr: ['passkey'], passkeyId: passkey.id, deviceId: deviceIdFrom(ctx) }));
     }),
 
   /** Step-up options for the signed-in user (their own passkeys). */
-  reauthenticationOptions: authedProcedure.meta({ rateLimit: 'sensitive', audit: false }).mutation(({ ctx }) => reauthenticationOptions(ctx)),
+  reauthenticationOptions: authedProcedure.meta({ rateLimit: 'sensitive', audit: false }).mutation(({ ctx }) => reauthenticationOptions(ctx.services, userActor(ctx))),
 
   /** Step-up with a passkey: like auth.reauthenticate, renews this session's proof of presence. */
   reauthenticate: authedProcedure
     .meta({ rateLimit: 'sensitive', audit: 'auth.reauthenticated' })
-    .input(z.object({ response: authenticationResponseSchema }))
+    .input(passkeyAssertionInput)
     .mutation(async ({ ctx, input }) => {
       ctx.audit.details = { method: 'passkey' };
-      const { passkey } = await verifyAssertion(ctx, toAuthenticationResponse(input.response), ctx.auth.userId);
+      const verified = await verifyAssertion(ctx.services, userActor(ctx), toAuthenticationResponse(input.response));
+      if (!verified.ok) refuse(ctx, verified);
+      const { passkey, user } = verified;
+      ctx.audit.userId = user.id;
+      ctx.audit.username = user.username;
       const authTime = new Date();
       await ctx.services.prisma.session.update({ where: { id: ctx.auth.sessionId }, data: { authTime } });
       ctx.audit.details = { method: 'passkey', passkeyId: passkey.id };
@@ -97,7 +117,7 @@ export const passkeyRouter = router({
 
   rename: authedProcedure
     .meta({ rateLimit: 'sensitive', audit: 'passkey.renamed' })
-    .input(z.object({ id: z.uuid(), name: passkeyNameSchema }))
+    .input(passkeyRenameInput)
     .mutation(async ({ ctx, input }) => {
       // Another user's passkey id is indistinguishable from a missing one.
       const res = await ctx.services.prisma.passkey.updateMany({ where: { id: input.id, userId: ctx.auth.userId }, data: { name: input.name } });
@@ -108,7 +128,7 @@ export const passkeyRouter = router({
 
   remove: authedProcedure
     .meta({ rateLimit: 'sensitive', audit: 'passkey.removed', recentAuthMinutes: PASSKEY_RECENT_AUTH_MINUTES })
-    .input(z.object({ id: z.uuid() }))
+    .input(passkeyIdInput)
     .mutation(async ({ ctx, input }) => {
       const { prisma } = ctx.services;
       const passkey = await prisma.passkey.findFirst({ where: { id: input.id, userId: ctx.auth.userId } });

@@ -1,70 +1,25 @@
-// Inputs of the passkey procedures: what @simplewebauthn/browser's startRegistration() and
-// startAuthentication() return, bounded in size and shape before any of it is decoded.
+// From the validated inputs of passkey.* (schemas in @jutsu/shared) to what
+// @simplewebauthn/server verifies; only transports browsers define are kept.
 import type { AuthenticationExtensionsClientOutputs, AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
-import { z } from 'zod';
-
-const b64url = (max: number) => z.string().max(max).regex(/^[A-Za-z0-9_-]*$/, 'must be base64url');
-/** Credential ids are at most 1023 bytes (1364 base64url characters). */
-const credentialId = b64url(1364).min(1);
-/** Not used by the server; typed as the browser library's so its result passes as it is. */
-const extensionResults = z
-  .custom<AuthenticationExtensionsClientOutputs>((v) => typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length <= 32, 'must be an object')
-  .optional();
-const attachment = z.enum(['platform', 'cross-platform']).optional();
-
-export const KNOWN_TRANSPORTS = ['ble', 'cable', 'hybrid', 'internal', 'nfc', 'smart-card', 'usb'] as const;
-
-export const registrationResponseSchema = z.object({
-  id: credentialId,
-  rawId: credentialId,
-  type: z.literal('public-key'),
-  response: z.object({
-    clientDataJSON: b64url(4096).min(1),
-    attestationObject: b64url(65_536).min(1),
-    authenticatorData: b64url(16_384).optional(),
-    transports: z.array(z.string().max(32)).max(10).optional(),
-    publicKeyAlgorithm: z.number().int().optional(),
-    publicKey: b64url(8192).optional(),
-  }),
-  clientExtensionResults: extensionResults,
-  authenticatorAttachment: attachment,
-});
-
-export const authenticationResponseSchema = z.object({
-  id: credentialId,
-  rawId: credentialId,
-  type: z.literal('public-key'),
-  response: z.object({
-    clientDataJSON: b64url(4096).min(1),
-    authenticatorData: b64url(16_384).min(1),
-    signature: b64url(8192).min(1),
-    userHandle: b64url(128).optional(),
-  }),
-  clientExtensionResults: extensionResults,
-  authenticatorAttachment: attachment,
-});
-
-/** A passkey's label: what the person will recognise it by in the list. */
-export const passkeyNameSchema = z
-  .string()
-  .trim()
-  .min(1, 'Give the passkey a name')
-  .max(64, 'At most 64 characters')
-  .regex(/^[^\p{Cc}]*$/u, 'No control characters');
+import type { z } from 'zod';
+import { KNOWN_TRANSPORTS, type authenticationResponseSchema, type registrationResponseSchema } from '@jutsu/shared';
 
 /** Only transports browsers define are kept (they are hints echoed back to the browser). */
 export function knownTransports(list: string[] | undefined): string[] {
   return [...new Set((list ?? []).filter((t) => (KNOWN_TRANSPORTS as readonly string[]).includes(t)))];
 }
 
+/** The server reads no extension output; the schema only bounds it to a small object. */
+const extensions = (r: object | undefined): AuthenticationExtensionsClientOutputs => (r ?? {}) as AuthenticationExtensionsClientOutputs;
+
 export function toRegistrationResponse(r: z.infer<typeof registrationResponseSchema>): RegistrationResponseJSON {
   return {
     ...r,
     response: { ...r.response, transports: knownTransports(r.response.transports) },
-    clientExtensionResults: r.clientExtensionResults ?? {},
+    clientExtensionResults: extensions(r.clientExtensionResults),
   };
 }
 
 export function toAuthenticationResponse(r: z.infer<typeof authenticationResponseSchema>): AuthenticationResponseJSON {
-  return { ...r, clientExtensionResults: r.clientExtensionResults ?? {} };
+  return { ...r, clientExtensionResults: extensions(r.clientExtensionResults) };
 }

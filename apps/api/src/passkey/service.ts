@@ -1,5 +1,8 @@
 // Passkey ceremonies on top of @simplewebauthn/server: options (with a stored challenge),
-// verification, clone detection and the stored credentials.
+// verification, clone detection and the stored credentials. A refused ceremony is returned
+// (the error to answer with and what the security log should say), not noted here: the
+// router writes the audit note.
+import type { TRPCError } from '@trpc/server';
 import { createHmac, randomBytes } from 'node:crypto';
 import {
   generateAuthenticationOptions,
@@ -12,7 +15,8 @@ import {
   type RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import type { Passkey, PrismaClient, User } from '@jutsu/db';
-import type { AuthedContext, Context } from '../trpc/context.ts';
+import { eventBy, type RequestActor, type UserActor } from '../security/actor.ts';
+import type { AppServices } from '../services.ts';
 import { appError } from '../trpc/errors.ts';
 import { challengeFromClientData, CHALLENGE_TTL_MS, consumeChallenge, storeChallenge, type ChallengePurpose } from './challenges.ts';
 import { knownTransports } from './schemas.ts';
@@ -29,13 +33,25 @@ const clip = (s: string) => s.slice(0, 200);
 function challengeInvalid() {
   return appError('BAD_REQUEST', 'CHALLENGE_INVALID', 'This passkey request has expired or was already used. Try again.');
 }
+function registrationInvalid() {
+  return appError('BAD_REQUEST', 'PASSKEY_INVALID', 'This passkey could not be verified.');
+}
 function passkeyInvalid() {
   // One answer for unknown credential, wrong account, bad signature, wrong origin/RP, clone.
   return appError('UNAUTHORIZED', 'PASSKEY_INVALID', 'This passkey could not be verified.');
 }
-function note(ctx: Context, details: Record<string, unknown>) {
-  ctx.audit.details = { ...ctx.audit.details, ...details };
+
+export type PasskeyDeps = Pick<AppServices, 'prisma' | 'config' | 'securityEvents'>;
+
+/** A refused ceremony: the error to answer with, and what the audit note records. */
+export interface PasskeyRefusal {
+  ok: false;
+  error: TRPCError;
+  /** why, and when known the passkey and the account it belongs to. */
+  audit: { why: string; error?: string; passkeyId?: string; user?: { id: string; username: string } };
 }
+
+const refused = (error: TRPCError, audit: PasskeyRefusal['audit']): PasskeyRefusal => ({ ok: false, error, audit });
 
 /** The random user handle given to authenticators (never the database id), created on first use. */
 async function withWebauthnUserId(prisma: PrismaClient, userId: string): Promise<User & { webauthnUserId: Uint8Array }> {
@@ -49,10 +65,10 @@ async function withWebauthnUserId(prisma: PrismaClient, userId: string): Promise
 
 // ───────────────────────────── registration ─────────────────────────────
 
-export async function registrationOptions(ctx: AuthedContext): Promise<PublicKeyCredentialCreationOptionsJSON> {
-  const { prisma, config } = ctx.services;
+export async function registrationOptions(deps: PasskeyDeps, actor: UserActor): Promise<PublicKeyCredentialCreationOptionsJSON> {
+  const { prisma, config } = deps;
   const rp = relyingParty(config);
-  const user = await withWebauthnUserId(prisma, ctx.auth.userId);
+  const user = await withWebauthnUserId(prisma, actor.userId);
   const existing = await prisma.passkey.findMany({ where: { userId: user.id }, select: { credentialId: true, transports: true } });
   if (existing.length >= MAX_PASSKEYS_PER_USER) {
     throw appError('BAD_REQUEST', 'PASSKEY_LIMIT', `An account can have at most ${MAX_PASSKEYS_PER_USER} passkeys. Remove one first.`);
@@ -75,15 +91,17 @@ export async function registrationOptions(ctx: AuthedContext): Promise<PublicKey
   return options;
 }
 
-export async function registerPasskey(ctx: AuthedContext, response: RegistrationResponseJSON, name: string): Promise<Passkey> {
-  const { prisma, config } = ctx.services;
+export async function registerPasskey(
+  deps: PasskeyDeps,
+  actor: UserActor,
+  input: { response: RegistrationResponseJSON; name: string },
+): Promise<{ ok: true; passkey: Passkey } | PasskeyRefusal> {
+  const { prisma, config } = deps;
+  const { response, name } = input;
   const rp = relyingParty(config);
   const presented = challengeFromClientData(response.response.clientDataJSON);
-  const challenge = presented ? await consumeChallenge(prisma, presented, ['registration'], ctx.auth.userId) : null;
-  if (!challenge) {
-    note(ctx, { why: 'challenge' });
-    throw challengeInvalid();
-  }
+  const challenge = presented ? await consumeChallenge(prisma, presented, ['registration'], actor.userId) : null;
+  if (!challenge) return refused(challengeInvalid(), { why: 'challenge' });
   let verification;
   try {
     verification = await verifyRegistrationResponse({
@@ -96,21 +114,19 @@ export async function registerPasskey(ctx: AuthedContext, response: Registration
       supportedAlgorithmIDs: SUPPORTED_ALGORITHMS,
     });
   } catch (err) {
-    note(ctx, { why: 'verification', error: clip(err instanceof Error ? err.message : 'unknown') });
-    throw appError('BAD_REQUEST', 'PASSKEY_INVALID', 'This passkey could not be verified.');
+    return refused(registrationInvalid(), { why: 'verification', error: clip(err instanceof Error ? err.message : 'unknown') });
   }
   if (!verification.verified || verification.registrationInfo.credential.id !== response.id) {
-    note(ctx, { why: 'attestation' });
-    throw appError('BAD_REQUEST', 'PASSKEY_INVALID', 'This passkey could not be verified.');
+    return refused(registrationInvalid(), { why: 'attestation' });
   }
   const info = verification.registrationInfo;
-  if ((await prisma.passkey.count({ where: { userId: ctx.auth.userId } })) >= MAX_PASSKEYS_PER_USER) {
+  if ((await prisma.passkey.count({ where: { userId: actor.userId } })) >= MAX_PASSKEYS_PER_USER) {
     throw appError('BAD_REQUEST', 'PASSKEY_LIMIT', `An account can have at most ${MAX_PASSKEYS_PER_USER} passkeys. Remove one first.`);
   }
   try {
-    return await prisma.passkey.create({
+    const passkey = await prisma.passkey.create({
       data: {
-        userId: ctx.auth.userId,
+        userId: actor.userId,
         credentialId: bytes(Buffer.from(info.credential.id, 'base64url')),
         publicKey: bytes(info.credential.publicKey),
         counter: BigInt(info.credential.counter),
@@ -121,20 +137,31 @@ export async function registerPasskey(ctx: AuthedContext, response: Registration
         name,
       },
     });
+    return { ok: true, passkey };
   } catch (err) {
-    if ((err as { code?: string }).code === 'P2002') {
-      note(ctx, { why: 'duplicate' });
-      throw appError('CONFLICT', 'PASSKEY_EXISTS', 'This passkey is already registered.');
-    }
+    if ((err as { code?: string }).code === 'P2002') return refused(appError('CONFLICT', 'PASSKEY_EXISTS', 'This passkey is already registered.'), { why: 'duplicate' });
     throw err;
   }
 }
 
 // ───────────────────────────── authentication ─────────────────────────────
 
-/** A stable, meaningless credential id for a name that has no passkeys (hides which names do). */
-function decoyCredentialId(decoyKey: Buffer, username: string): string {
-  return createHmac('sha256', decoyKey).update(username).digest().subarray(0, 32).toString('base64url');
+/** Credential-id lengths real authenticators use, for decoys before this server has any passkey. */
+const COMMON_ID_LENGTHS = [16, 20, 32, 64];
+
+/**
+ * A stable, meaningless credential id for a name that has no passkeys (hides which names do).
+ * Its length is one of the lengths of the credential ids registered here, chosen by the name,
+ * so a decoy's size says nothing either.
+ */
+async function decoyCredentialId(prisma: PasskeyDeps['prisma'], decoyKey: Buffer, username: string): Promise<string> {
+  const rows = await prisma.$queryRaw<{ len: number }[]>`SELECT DISTINCT octet_length(credential_id)::int AS len FROM passkeys ORDER BY len`;
+  const lengths = rows.length > 0 ? rows.map((r) => r.len) : COMMON_ID_LENGTHS;
+  const digest = createHmac('sha512', decoyKey).update(username).digest();
+  const length = Math.min(lengths[digest[63]! % lengths.length]!, 1023);
+  const blocks = [digest];
+  for (let i = 1; blocks.length * 64 < length; i++) blocks.push(createHmac('sha512', decoyKey).update(`${username}\u0000${i}`).digest());
+  return Buffer.concat(blocks).subarray(0, length).toString('base64url');
 }
 
 /**
@@ -143,8 +170,9 @@ function decoyCredentialId(decoyKey: Buffer, username: string): string {
  * account and lists its credentials; a name without passkeys (or unknown) gets a decoy list
  * of the same shape and a challenge that can never succeed.
  */
-export async function authenticationOptions(ctx: Context, username: string | undefined): Promise<PublicKeyCredentialRequestOptionsJSON> {
-  const { prisma, config } = ctx.services;
+export async function authenticationOptions(deps: PasskeyDeps, input: { username?: string | undefined }): Promise<PublicKeyCredentialRequestOptionsJSON> {
+  const { prisma, config } = deps;
+  const { username } = input;
   const rp = relyingParty(config);
   let purpose: ChallengePurpose = 'login';
   let userId: string | null = null;
@@ -158,7 +186,7 @@ export async function authenticationOptions(ctx: Context, username: string | und
       allowCredentials = user.passkeys.map((p) => ({ id: b64url(p.credentialId) }));
     } else {
       purpose = 'login_decoy';
-      allowCredentials = [{ id: decoyCredentialId(rp.decoyKey, name) }];
+      allowCredentials = [{ id: await decoyCredentialId(prisma, rp.decoyKey, name) }];
     }
   }
   const options = await generateAuthenticationOptions({
@@ -173,10 +201,10 @@ export async function authenticationOptions(ctx: Context, username: string | und
 }
 
 /** Step-up options: the signed-in user's own passkeys, challenge bound to them. */
-export async function reauthenticationOptions(ctx: AuthedContext): Promise<PublicKeyCredentialRequestOptionsJSON> {
-  const { prisma, config } = ctx.services;
+export async function reauthenticationOptions(deps: PasskeyDeps, actor: UserActor): Promise<PublicKeyCredentialRequestOptionsJSON> {
+  const { prisma, config } = deps;
   const rp = relyingParty(config);
-  const passkeys = await prisma.passkey.findMany({ where: { userId: ctx.auth.userId }, select: { credentialId: true, transports: true }, orderBy: { createdAt: 'asc' } });
+  const passkeys = await prisma.passkey.findMany({ where: { userId: actor.userId }, select: { credentialId: true, transports: true }, orderBy: { createdAt: 'asc' } });
   if (passkeys.length === 0) throw appError('NOT_FOUND', 'PASSKEY_NOT_FOUND', 'This account has no passkey. Confirm with your password instead.');
   const options = await generateAuthenticationOptions({
     rpID: rp.id,
@@ -185,23 +213,24 @@ export async function reauthenticationOptions(ctx: AuthedContext): Promise<Publi
     userVerification: 'required',
     allowCredentials: passkeys.map((p) => ({ id: b64url(p.credentialId), transports: p.transports })),
   });
-  await storeChallenge(prisma, options.challenge, 'reauth', ctx.auth.userId, { replacePending: true });
+  await storeChallenge(prisma, options.challenge, 'reauth', actor.userId, { replacePending: true });
   return options;
 }
 
 /**
  * Verifies an assertion against a stored challenge and credential, then moves the counter.
- * `signedInUserId` set = step-up of that user's session; unset = sign-in.
+ * A signed-in actor (kind 'user') = step-up of that user's session; anonymous = sign-in.
  * Order matters: the challenge is consumed first (one attempt per challenge, replay-proof
  * under races), the signature is checked before the counter (so only the key holder can
  * raise a clone alarm), and the counter moves with a conditional update.
  */
 export async function verifyAssertion(
-  ctx: Context,
+  deps: PasskeyDeps,
+  actor: RequestActor,
   response: AuthenticationResponseJSON,
-  signedInUserId?: string,
-): Promise<{ passkey: Passkey; user: User }> {
-  const { prisma, config, securityEvents } = ctx.services;
+): Promise<{ ok: true; passkey: Passkey; user: User } | PasskeyRefusal> {
+  const { prisma, config, securityEvents } = deps;
+  const signedInUserId = actor.kind === 'user' ? actor.userId : undefined;
   const rp = relyingParty(config);
   const presented = challengeFromClientData(response.response.clientDataJSON);
   const challenge = presented
@@ -209,30 +238,23 @@ export async function verifyAssertion(
       ? await consumeChallenge(prisma, presented, ['reauth'], signedInUserId)
       : await consumeChallenge(prisma, presented, ['login', 'login_decoy'])
     : null;
-  if (!challenge) {
-    note(ctx, { why: 'challenge' });
-    throw challengeInvalid();
-  }
+  if (!challenge) return refused(challengeInvalid(), { why: 'challenge' });
   const found = await prisma.passkey.findUnique({ where: { credentialId: bytes(Buffer.from(response.rawId, 'base64url')) }, include: { user: true } });
   if (!found || challenge.purpose === 'login_decoy' || (challenge.userId !== null && challenge.userId !== found.userId)) {
     // Unknown credential, or another account's than the one the challenge was issued for.
-    note(ctx, { why: found ? 'wrong_account' : 'unknown_credential' });
-    throw passkeyInvalid();
+    return refused(passkeyInvalid(), { why: found ? 'wrong_account' : 'unknown_credential' });
   }
   const { user, ...passkey } = found;
-  note(ctx, { passkeyId: passkey.id });
-  ctx.audit.userId = user.id;
-  ctx.audit.username = user.username;
+  const invalid = (why: string, error?: string) =>
+    refused(passkeyInvalid(), { why, passkeyId: passkey.id, user: { id: user.id, username: user.username }, ...(error !== undefined ? { error } : {}) });
   // The user handle names the account the authenticator holds this credential for; for a
   // discoverable sign-in (nobody named beforehand) it must be present.
   const handle = response.response.userHandle;
   if (challenge.userId === null && !handle) {
-    note(ctx, { why: 'user_handle_missing' });
-    throw passkeyInvalid();
+    return invalid('user_handle_missing');
   }
   if (handle && (!user.webauthnUserId || !Buffer.from(handle, 'base64url').equals(Buffer.from(user.webauthnUserId)))) {
-    note(ctx, { why: 'user_handle_mismatch' });
-    throw passkeyInvalid();
+    return invalid('user_handle_mismatch');
   }
   let verification;
   try {
@@ -246,32 +268,29 @@ export async function verifyAssertion(
       requireUserVerification: true,
     });
   } catch (err) {
-    note(ctx, { why: 'verification', error: clip(err instanceof Error ? err.message : 'unknown') });
-    throw passkeyInvalid();
+    return invalid('verification', clip(err instanceof Error ? err.message : 'unknown'));
   }
   if (!verification.verified) {
-    note(ctx, { why: 'bad_signature' });
-    throw passkeyInvalid();
+    return invalid('bad_signature');
   }
   const info = verification.authenticationInfo;
   const stored = passkey.counter;
   const presentedCounter = BigInt(info.newCounter);
   const counted = presentedCounter > 0n || stored > 0n;
   const cloneSuspected = async () => {
-    note(ctx, { why: 'counter_regression' });
-    await securityEvents.record({
-      type: 'passkey.clone_suspected',
-      severity: 'critical',
-      userId: user.id,
-      username: user.username,
-      ip: ctx.ip,
-      userAgent: ctx.userAgent,
-      details: { passkeyId: passkey.id, name: passkey.name, storedCounter: stored.toString(), presentedCounter: presentedCounter.toString(), ceremony: signedInUserId ? 'reauth' : 'login' },
-    });
-    return passkeyInvalid();
+    await securityEvents.record(
+      eventBy(actor, {
+        type: 'passkey.clone_suspected',
+        severity: 'critical',
+        userId: user.id,
+        username: user.username,
+        details: { passkeyId: passkey.id, name: passkey.name, storedCounter: stored.toString(), presentedCounter: presentedCounter.toString(), ceremony: signedInUserId ? 'reauth' : 'login' },
+      }),
+    );
+    return invalid('counter_regression');
   };
   // A signature counter that does not move forward means two authenticators hold this key.
-  if (counted && presentedCounter <= stored) throw await cloneSuspected();
+  if (counted && presentedCounter <= stored) return cloneSuspected();
   const moved = await prisma.passkey.updateMany({
     where: { id: passkey.id, ...(counted ? { counter: { lt: presentedCounter } } : {}) },
     data: { counter: presentedCounter, lastUsedAt: new Date(), backedUp: info.credentialBackedUp, deviceType: info.credentialDeviceType },
@@ -279,10 +298,9 @@ export async function verifyAssertion(
   if (moved.count !== 1) {
     // Removed meanwhile, or a higher counter was stored meanwhile.
     if (!(await prisma.passkey.findUnique({ where: { id: passkey.id }, select: { id: true } }))) {
-      note(ctx, { why: 'removed' });
-      throw passkeyInvalid();
+      return invalid('removed');
     }
-    throw await cloneSuspected();
+    return cloneSuspected();
   }
-  return { passkey, user };
+  return { ok: true, passkey, user };
 }

@@ -100,6 +100,12 @@ describe('keyring', () => {
   });
 
   it('lists the encrypted columns rotation walks', () => {
-    expect(ENCRYPTED_COLUMNS.map((c) => `${c.table}.${c.column}`)).toEqual(['users.totp_secret', 'users.totp_pending_secret']);
+    expect(ENCRYPTED_COLUMNS.map((c) => `${c.table}.${c.column}`)).toEqual([
+      'users.totp_secret',
+      'users.totp_pending_secret',
+      'schwab_tokens.access_token',
+      'schwab_tokens.refresh_token',
+      'oauth_states.code_verifier',
+    ]);
   });
 });

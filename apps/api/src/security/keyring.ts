@@ -3,10 +3,9 @@
 // encrypts, every listed key decrypts, so keys rotate without locking anyone out
 // (`jutsu keys rotate`). A stored value names its key and is bound to its table, column and
 // row as associated data: copied to another row or column it no longer decrypts.
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import type { PrismaClient } from '@jutsu/db';
-import { StartupError } from '../auth/first-admin.ts';
-import { ConfigError } from '../config.ts';
+import { ConfigError, StartupError } from '../config.ts';
 import type { Logger } from '../logger.ts';
 
 /**
@@ -17,9 +16,9 @@ import type { Logger } from '../logger.ts';
 export const ENCRYPTED_COLUMNS = [
   { table: 'users', column: 'totp_secret', id: 'id' },
   { table: 'users', column: 'totp_pending_secret', id: 'id' },
-  // Later: { table: 'schwab_tokens', column: 'access_token', id: 'id' },
-  //        { table: 'schwab_tokens', column: 'refresh_token', id: 'id' },
-  //        { table: 'oauth_states', column: 'code_verifier', id: 'id' },
+  { table: 'schwab_tokens', column: 'access_token', id: 'id' },
+  { table: 'schwab_tokens', column: 'refresh_token', id: 'id' },
+  { table: 'oauth_states', column: 'code_verifier', id: 'id' },
 ] as const satisfies readonly { table: string; column: string; id: string }[];
 
 export type EncryptedColumn = (typeof ENCRYPTED_COLUMNS)[number];
@@ -119,6 +118,16 @@ export class Keyring {
 
   get configured(): boolean {
     return this.keys.size > 0;
+  }
+
+  /**
+   * A fingerprint of key `id` that reveals nothing about it (an HMAC under the key of a fixed
+   * label): a backup records it, so a restore can tell before touching anything whether the
+   * keys it is given are the ones the data was encrypted with.
+   */
+  keyCheck(id: string): string | undefined {
+    const key = this.keys.get(id);
+    return key && createHmac('sha256', key).update('jutsu-keyring-check-v1').digest('hex').slice(0, 32);
   }
 
   encrypt(plaintext: string, ctx: CipherContext): string {

@@ -48,19 +48,31 @@ describe('RateLimits', () => {
 
 describe('progressive account delay', () => {
   const acct = { loginAccount: { points: 2, duration: 900, by: 'account' as const } };
-  it('is free for the first failures, then doubles', async () => {
+  it('reserves attempts before they are checked: free ones first, then one at a time with doubling waits', async () => {
     const limits = new RateLimits(acct);
-    await limits.penalize('loginAccount', 'alice');
-    await limits.penalize('loginAccount', 'alice');
-    expect(await limits.retryAfter('loginAccount', 'alice')).toBe(0);
-    await limits.penalize('loginAccount', 'alice');
-    const first = await limits.retryAfter('loginAccount', 'alice');
-    await limits.penalize('loginAccount', 'alice');
-    const second = await limits.retryAfter('loginAccount', 'alice');
-    expect(first).toBe(2);
-    expect(second).toBe(4);
-    expect(await limits.retryAfter('loginAccount', 'bob')).toBe(0);
+    const a1 = await limits.reserve('loginAccount', 'alice');
+    const a2 = await limits.reserve('loginAccount', 'alice');
+    expect([a1.ok, a2.ok]).toEqual([true, true]);
+    // Past the free attempts: one slot, held until the attempt settles.
+    const a3 = await limits.reserve('loginAccount', 'alice');
+    const a4 = await limits.reserve('loginAccount', 'alice');
+    expect(a3.ok).toBe(true);
+    expect(a4).toEqual({ ok: false, retryAfterSeconds: expect.any(Number) });
+    if (!a3.ok) throw new Error('unreachable');
+    await limits.settleFailure('loginAccount', 'alice', a3.attempt);
+    const after = await limits.reserve('loginAccount', 'alice');
+    // Attempt 3 was one over the free two: a 2 s wait before the next slot.
+    expect(after.ok).toBe(false);
+    if (after.ok) throw new Error('unreachable');
+    expect(after.retryAfterSeconds).toBe(2);
+    expect((await limits.reserve('loginAccount', 'bob')).ok).toBe(true);
     await limits.reset('loginAccount', 'alice');
-    expect(await limits.retryAfter('loginAccount', 'alice')).toBe(0);
+    expect((await limits.reserve('loginAccount', 'alice')).ok).toBe(true);
+  });
+
+  it('lets exactly the free attempts plus one through a parallel burst', async () => {
+    const limits = new RateLimits(acct);
+    const results = await Promise.all(Array.from({ length: 20 }, () => limits.reserve('loginAccount', 'carol')));
+    expect(results.filter((r) => r.ok)).toHaveLength(3);
   });
 });

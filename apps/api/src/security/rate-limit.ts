@@ -35,6 +35,10 @@ export function rateLimitBuckets(opts: { loginPerMinute: number; accountFreeFail
     admin: { points: 120, duration: 60, by: 'user' },
     /** WebSocket subscriptions being opened. */
     subscribe: { points: 60, duration: 60, by: 'user' },
+    /** Refusals of the per-account throttle: only the first in a minute is logged. Used by auth/, not meta. */
+    loginAccountRefusals: { points: 1, duration: 60, by: 'account' },
+    /** Wrong step-up answers (password re-entry) per session: at the limit the session ends. Used by auth/, not meta. */
+    stepUpFailures: { points: 3, duration: 3600, by: 'account' },
   } satisfies Record<string, BucketSpec>;
 }
 export type RateLimitBucket = keyof ReturnType<typeof rateLimitBuckets>;
@@ -104,26 +108,47 @@ export class RateLimits {
     }
   }
 
-  /** Seconds until `key` may try again in a penalty bucket (0 = now). Consumes nothing. */
-  async retryAfter(bucket: string, key: string): Promise<number> {
-    const blocker = this.limiters.get(`${bucket}:block`);
-    if (!blocker) throw new Error(`${bucket} is not a penalty bucket`);
-    const res = await blocker.get(key);
-    if (!res || res.consumedPoints <= 1) return 0;
-    return Math.max(1, Math.ceil(res.msBeforeNext / 1000));
-  }
-
   /**
-   * Records one failure; past the free ones, blocks for 2^(failures over) seconds (max 15
-   * min). The count and the block live in two counters so a block never resets the count.
+   * Reserves one attempt in a penalty bucket BEFORE the secret is checked, atomically, so a
+   * batch of parallel attempts cannot all be evaluated: each attempt is counted at once;
+   * within the free ones it goes ahead; past them only one attempt at a time may go ahead,
+   * and only when the previous failure's wait is over (the block counter holds the slot).
+   * Settle with `settleFailure` (sets the wait) or `reset` (success).
    */
-  async penalize(bucket: string, key: string): Promise<void> {
+  async reserve(bucket: string, key: string): Promise<{ ok: true; attempt: number } | { ok: false; retryAfterSeconds: number }> {
     const counter = this.limiters.get(bucket);
     const blocker = this.limiters.get(`${bucket}:block`);
     if (!counter || !blocker) throw new Error(`${bucket} is not a penalty bucket`);
-    const consumed = (await counter.penalty(key, 1)).consumedPoints;
-    const over = consumed - this.spec(bucket).points;
+    const attempt = (await counter.penalty(key, 1)).consumedPoints;
+    if (attempt <= this.spec(bucket).points) return { ok: true, attempt };
+    try {
+      await blocker.consume(key, 1);
+      return { ok: true, attempt };
+    } catch (err) {
+      if (err instanceof RateLimiterRes) return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(err.msBeforeNext / 1000)) };
+      throw err;
+    }
+  }
+
+  /** After a failed reserved attempt: past the free ones, wait 2^(attempts over) s (max 15 min). */
+  async settleFailure(bucket: string, key: string, attempt: number): Promise<void> {
+    const blocker = this.limiters.get(`${bucket}:block`);
+    if (!blocker) throw new Error(`${bucket} is not a penalty bucket`);
+    const over = attempt - this.spec(bucket).points;
     if (over > 0) await blocker.block(key, Math.min(900, 2 ** over));
+  }
+
+  /** Gives back a reserved attempt that turned out not to be a failure, and frees the slot. */
+  async release(bucket: string, key: string): Promise<void> {
+    await this.limiters.get(bucket)?.reward(key, 1);
+    await this.limiters.get(`${bucket}:block`)?.delete(key);
+  }
+
+  /** Counts one event against `key` and returns the count in the current window (never refuses). */
+  async hit(bucket: string, key: string): Promise<number> {
+    const counter = this.limiters.get(bucket);
+    if (!counter) throw new Error(`unknown rate-limit bucket ${bucket}`);
+    return (await counter.penalty(key, 1)).consumedPoints;
   }
 
   async reset(bucket: string, key: string): Promise<void> {

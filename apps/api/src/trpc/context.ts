@@ -3,20 +3,10 @@
 import type { IncomingMessage } from 'node:http';
 import type { Request, Response } from 'express';
 import type { WebSocket } from 'ws';
-import type { Role } from '@jutsu/shared';
+import type { AuthState } from '../auth/auth-state.ts';
 import type { AppServices } from '../services.ts';
 
-export interface AuthState {
-  userId: string;
-  username: string;
-  role: Role;
-  sessionId: string;
-  jti: string;
-  tokenExpiresAt: Date;
-  authTime: Date;
-  amr: string[];
-  mustChangePassword: boolean;
-}
+export type { AuthState } from '../auth/auth-state.ts';
 
 /** What a handler adds to the audit event its procedure's meta declares. */
 export interface AuditNote {
@@ -24,6 +14,8 @@ export interface AuditNote {
   username?: string | null;
   details?: Record<string, unknown>;
   severity?: 'info' | 'warning' | 'critical';
+  /** The handler decided nothing happened worth a row (e.g. a refresh with no cookie at all). */
+  skip?: boolean;
 }
 
 export interface Context {

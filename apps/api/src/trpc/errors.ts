@@ -1,11 +1,14 @@
 import { TRPCError } from '@trpc/server';
 import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
-import type { ErrorReason } from '@jutsu/shared';
+import type { EngineRefusal, ErrorReason } from '@jutsu/shared';
+
+/** Every stable reason a refusal carries: the general ones and the engine's typed refusals. */
+export type Reason = ErrorReason | EngineRefusal;
 
 /** Carried as the cause of a TRPCError: a stable reason and safe extra data for the client. */
 export class ReasonCause extends Error {
   constructor(
-    readonly reason: ErrorReason,
+    readonly reason: Reason,
     readonly extra: Record<string, unknown> = {},
   ) {
     super(reason);
@@ -13,6 +16,6 @@ export class ReasonCause extends Error {
   }
 }
 
-export function appError(code: TRPC_ERROR_CODE_KEY, reason: ErrorReason, message: string, extra?: Record<string, unknown>): TRPCError {
+export function appError(code: TRPC_ERROR_CODE_KEY, reason: Reason, message: string, extra?: Record<string, unknown>): TRPCError {
   return new TRPCError({ code, message, cause: new ReasonCause(reason, extra) });
 }

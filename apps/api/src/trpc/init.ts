@@ -1,15 +1,16 @@
 import { initTRPC } from '@trpc/server';
-import superjson from 'superjson';
 import { ZodError } from 'zod';
 import type { Context } from './context.ts';
 import { ReasonCause } from './errors.ts';
 import type { ProcedureMeta } from './meta.ts';
+import { sharingTransformer } from './shared-frames.ts';
 
 export const t = initTRPC
   .context<Context>()
   .meta<ProcedureMeta>()
   .create({
-    transformer: superjson,
+    // superjson; a live event is serialised once for all its subscribers (shared-frames.ts).
+    transformer: sharingTransformer,
     // Stacks are logged on the server, never sent: not even in development.
     isDev: false,
     errorFormatter({ shape, error }) {

@@ -2,7 +2,7 @@ import type { Role } from '@jutsu/shared';
 import type { RateLimitBucket } from '../security/rate-limit.ts';
 
 /**
- * The protection every procedure declares (DESIGN §4). Middleware enforces it; no
+ * The protection every procedure declares (docs/architecture.md §3). Middleware enforces it; no
  * procedure hand-rolls these checks. `auth` is set by the builder it starts from.
  * The fields are optional only for tRPC's meta merging: a missing one makes the procedure
  * fail closed at call time, and trpc/meta.test.ts rejects any procedure that lacks one.

@@ -47,14 +47,20 @@ export const rateLimitMiddleware = t.middleware(async ({ ctx, meta, path, type, 
     ctx.res?.setHeader('Retry-After', String(err.retryAfterSeconds));
     if (err.firstRefusal) {
       await ctx.services.securityEvents
-        .record({ type: 'rate_limit.hit', severity: 'warning', userId: userId ?? null, ip: ctx.ip, userAgent: ctx.userAgent, details: { bucket, procedure: path } })
+        .recordFromRequest({ type: 'rate_limit.hit', severity: 'warning', userId: userId ?? null, ip: ctx.ip, userAgent: ctx.userAgent, details: { bucket, procedure: path } })
         .catch((e: unknown) => ctx.services.logger.error({ err: e }, 'could not record rate-limit event'));
     }
     throw appError('TOO_MANY_REQUESTS', 'RATE_LIMITED', `Too many requests. Try again in ${err.retryAfterSeconds} s.`, {
       retryAfter: err.retryAfterSeconds,
     });
   }
-  return next();
+  const result = await next();
+  // A refusal further in (the per-account sign-in delay) says when to retry the same way.
+  if (!result.ok && result.error.code === 'TOO_MANY_REQUESTS' && result.error.cause instanceof ReasonCause) {
+    const retryAfter = result.error.cause.extra.retryAfter;
+    if (typeof retryAfter === 'number') ctx.res?.setHeader('Retry-After', String(retryAfter));
+  }
+  return result;
 });
 
 export const authMiddleware = t.middleware(async ({ ctx, meta, path, next }) => {
@@ -62,7 +68,7 @@ export const authMiddleware = t.middleware(async ({ ctx, meta, path, next }) => 
   if (meta.auth === 'public') return next({ ctx: { auth: undefined as AuthState | undefined } });
   const record = (type: string, details: Record<string, unknown>, userId: string | null = null) =>
     ctx.services.securityEvents
-      .record({ type, severity: 'warning', userId, ip: ctx.ip, userAgent: ctx.userAgent, details: { procedure: path, transport: ctx.transport, ...details } })
+      .recordFromRequest({ type, severity: 'warning', userId, ip: ctx.ip, userAgent: ctx.userAgent, details: { procedure: path, transport: ctx.transport, ...details } })
       .catch((e: unknown) => ctx.services.logger.error({ err: e }, 'could not record auth event'));
   if (!ctx.accessToken) throw appError('UNAUTHORIZED', 'TOKEN_INVALID', 'Sign in to continue.');
   let claims;
@@ -73,7 +79,7 @@ export const authMiddleware = t.middleware(async ({ ctx, meta, path, next }) => 
     await record('token.invalid', { kind });
     throw appError('UNAUTHORIZED', kind === 'expired' ? 'TOKEN_EXPIRED' : 'TOKEN_INVALID', kind === 'expired' ? 'Your session token expired.' : 'Invalid session token.');
   }
-  const access = await resolveAccess(ctx.services.prisma, claims);
+  const access = await resolveAccess(ctx.services.prisma, claims, ctx.services.accessCache);
   if ('refused' in access) {
     await record('token.refused', { why: access.refused }, claims.sub);
     const reason = access.refused === 'user_disabled' ? 'ACCOUNT_DISABLED' : 'SESSION_REVOKED';
@@ -100,10 +106,13 @@ export const auditMiddleware = t.middleware(async ({ ctx, meta, path, next }) =>
   const result = await next();
   const auth = (ctx as Context & { auth?: AuthState }).auth;
   const note = ctx.audit;
-  if (result.ok && meta.auditOn === 'failure') return result;
+  if ((result.ok && meta.auditOn === 'failure') || note.skip) return result;
   const failure = result.ok ? undefined : result.error;
+  // A refusal by a throttle is logged by the throttle itself, once per window (rate_limit.hit):
+  // one row per refused request would let a flood fill the log.
+  if (failure?.cause instanceof ReasonCause && failure.cause.reason === 'RATE_LIMITED') return result;
   await ctx.services.securityEvents
-    .record({
+    .recordFromRequest({
       type,
       severity: note.severity ?? (failure ? 'warning' : 'info'),
       userId: note.userId !== undefined ? note.userId : (auth?.userId ?? null),

@@ -4,6 +4,7 @@
 import { TRPCError } from '@trpc/server';
 import type { Role } from '@jutsu/shared';
 import type { AuthState } from './context.ts';
+import { databaseOutageMiddleware } from './database-outage.ts';
 import { t } from './init.ts';
 import { auditMiddleware, authMiddleware, rateLimitMiddleware } from './middleware.ts';
 
@@ -11,7 +12,7 @@ export const router = t.router;
 export const mergeRouters = t.mergeRouters;
 export const createCallerFactory = t.createCallerFactory;
 
-const protectedBase = t.procedure.use(rateLimitMiddleware).use(authMiddleware).use(auditMiddleware);
+const protectedBase = t.procedure.use(databaseOutageMiddleware).use(rateLimitMiddleware).use(authMiddleware).use(auditMiddleware);
 
 const requireAuth = t.middleware(({ ctx, next }) => {
   const auth = (ctx as { auth?: AuthState }).auth;

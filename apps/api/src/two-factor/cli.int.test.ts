@@ -121,6 +121,9 @@ describe('jutsu two-factor commands', () => {
       const event = await db.prisma.securityEvent.findFirstOrThrow({ where: { type: 'two_factor.reset', userId } });
       expect(event.severity).toBe('critical');
       expect(event.details).toMatchObject({ via: 'cli', wasEnabled: true, backupCodesDeleted: 10, sessionsRevoked: 1 });
+      // Stored for the running API processes, which end that session's open tabs.
+      const live = await db.sql.query<{ type: string; payload: unknown }>('SELECT type, payload FROM live_events WHERE user_id = $1', [userId]);
+      expect(live).toEqual([{ type: 'session.revoked', payload: { sessionIds: [expect.any(String)], reason: 'two_factor_reset' } }]);
     } finally {
       await db.close();
     }

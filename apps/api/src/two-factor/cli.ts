@@ -1,5 +1,5 @@
-// Operator commands for encrypted secrets and two-factor sign-in: keys generate/rotate,
-// users reset-2fa (owner recovery), import-legacy-2fa (from the earlier system).
+// Operator commands for two-factor sign-in: users reset-2fa (owner recovery),
+// import-legacy-2fa (from the earlier system). Key commands live in security/cli.ts.
 import { parseArgs } from 'node:util';
 import { redactDatabaseUrl, type Database } from '@jutsu/db';
 import { withDatabase, type CommandTable } from '../cli-support.ts';
@@ -9,7 +9,7 @@ import { loadConfig, type Config } from '../config.ts';
 import { LiveBus } from '../http/live-bus.ts';
 import { createLogger } from '../logger.ts';
 import { Alerts } from '../security/alerts.ts';
-import { describeProblems, Keyring, rotateEncryptedColumns } from '../security/keyring.ts';
+import { Keyring } from '../security/keyring.ts';
 import { Mailer } from '../security/mailer.ts';
 import { SecurityEvents, type SecurityEventInput } from '../security/security-events.ts';
 import { importLegacyTwoFactor, LegacyImportError, readLegacyDatabase, readLegacyJsonFile } from './legacy-import.ts';
@@ -29,70 +29,6 @@ async function recordEvent(db: Database, config: Config, input: SecurityEventInp
 }
 
 export const TWO_FACTOR_COMMANDS: CommandTable = {
-  'keys generate': {
-    help: 'print a new ENCRYPTION_KEYS entry (id:base64key): [--id <id>]',
-    run: async (args) => {
-      const { values } = parseArgs({ args, options: { id: { type: 'string' } }, strict: true });
-      let entry: string;
-      try {
-        entry = Keyring.generateEntry(values.id);
-      } catch (err) {
-        console.error((err as Error).message);
-        return 2;
-      }
-      console.log(entry);
-      console.error(
-        'Put it FIRST in ENCRYPTION_KEYS and keep the current keys after it (first encrypts, all decrypt), ' +
-          'restart every API process, then run `jutsu keys rotate`. Keep it secret: it is shown only this once.',
-      );
-      return 0;
-    },
-  },
-
-  'keys rotate': {
-    help: 're-encrypt every stored secret with the first ENCRYPTION_KEYS key',
-    run: async () => {
-      const config = loadConfig();
-      const keyring = Keyring.parse(config.ENCRYPTION_KEYS);
-      if (!keyring.configured) {
-        console.error('ENCRYPTION_KEYS is not set: there is no key to rotate to.');
-        return 1;
-      }
-      return withDatabase(async (db) => {
-        const report = await rotateEncryptedColumns(db.prisma, keyring);
-        for (const c of report.columns) {
-          console.log(`${c.column}: ${c.rotated} re-encrypted, ${c.alreadyCurrent} already on "${report.primaryKeyId}"${c.changedMeanwhile ? `, ${c.changedMeanwhile} changed meanwhile (run again)` : ''}`);
-        }
-        await recordEvent(db, config, {
-          type: 'encryption.keys_rotated',
-          severity: 'warning',
-          details: {
-            primaryKeyId: report.primaryKeyId,
-            rotated: report.columns.reduce((n, c) => n + c.rotated, 0),
-            problems: report.problems.length,
-            via: 'cli',
-          },
-        });
-        if (report.problems.length) {
-          console.error(`Some stored secrets could not be decrypted and were left as they are:\n  - ${describeProblems(report.problems).join('\n  - ')}`);
-          console.error('Add the key they need to ENCRYPTION_KEYS (after the first) and run jutsu keys rotate again. Do not remove any key yet.');
-          return 1;
-        }
-        if (report.columns.some((c) => c.changedMeanwhile > 0)) {
-          console.error('Some values changed while rotating: run jutsu keys rotate again before removing old keys.');
-          return 1;
-        }
-        const old = keyring.keyIds.slice(1);
-        console.log(
-          old.length
-            ? `Every stored secret now uses key "${report.primaryKeyId}". You can remove ${old.map((k) => `"${k}"`).join(', ')} from ENCRYPTION_KEYS.`
-            : `Every stored secret uses key "${report.primaryKeyId}".`,
-        );
-        return 0;
-      });
-    },
-  },
-
   'users reset-2fa': {
     help: 'turn off two-factor sign-in for an account (owner recovery): users reset-2fa <username>',
     run: async (args) => {

@@ -1,16 +1,16 @@
 // twoFactor.*: enrolment (setup → enable), status, disabling and new backup codes for the
 // signed-in user. Secrets are stored only through the keyring; codes are shown once.
 import QRCode from 'qrcode';
-import { z } from 'zod';
-import { evaluatePassword, presentedPasswordSchema } from '@jutsu/shared';
+import { evaluatePassword, twoFactorCodeInput, twoFactorDisableInput } from '@jutsu/shared';
 import type { User } from '@jutsu/db';
-import { assertNotThrottled, recordCredentialFailure } from '../auth/router.ts';
 import { verifyPassword } from '../auth/passwords.ts';
+import { reserveCredentialAttempt, type CredentialAttempt } from '../auth/credential-guard.ts';
+import { userActor } from '../security/actor.ts';
 import type { AuthedContext } from '../trpc/context.ts';
 import { appError } from '../trpc/errors.ts';
 import { authedProcedure, router } from '../trpc/procedures.ts';
 import { countBackupCodes, generateBackupCodes, hashBackupCodes, storeBackupCodes } from './backup-codes.ts';
-import { codeInput, useSecondFactorCode, type CodeUse } from './second-factor.ts';
+import { useSecondFactorCode, type CodeUse } from './second-factor.ts';
 import {
   matchTotp,
   newTotpSecret,
@@ -36,14 +36,23 @@ function codeRefused(use: Extract<CodeUse, { ok: false }>) {
     : appError('UNAUTHORIZED', 'CODE_INVALID', 'That code is not correct.');
 }
 
-/** Checks a code of the account's second factor, counting a wrong one as a failed sign-in. */
-async function proveSecondFactor(ctx: AuthedContext, user: User, code: string): Promise<Extract<CodeUse, { ok: true }>> {
-  const use = await useSecondFactorCode(ctx, user, code, { warnWhenLow: false });
+function reserveFor(ctx: AuthedContext, user: User): Promise<CredentialAttempt> {
+  return reserveCredentialAttempt(ctx.services, userActor(ctx), { name: user.username, user });
+}
+
+/**
+ * Checks a code of the account's second factor through the credential guard (reserved before
+ * the check; a wrong one counts like a failed sign-in), in the caller's attempt when it has one.
+ */
+async function proveSecondFactor(ctx: AuthedContext, user: User, code: string, reserved?: CredentialAttempt): Promise<Extract<CodeUse, { ok: true }>> {
+  const attempt = reserved ?? (await reserveFor(ctx, user));
+  const use = await useSecondFactorCode(ctx.services, userActor(ctx), { user, code, warnWhenLow: false });
   if (!use.ok) {
-    await recordCredentialFailure(ctx, user, user.username);
+    await attempt.failed();
     ctx.audit.details = { ...ctx.audit.details, method: use.method, why: use.why };
     throw codeRefused(use);
   }
+  await attempt.succeeded();
   ctx.audit.details = { ...ctx.audit.details, method: use.method };
   return use;
 }
@@ -98,7 +107,7 @@ export const twoFactorRouter = router({
   /** Confirms enrolment with a code from the new secret; returns the backup codes, once. */
   enable: authedProcedure
     .meta({ rateLimit: 'sensitive', audit: 'two_factor.enabled' })
-    .input(z.object({ code: codeInput }))
+    .input(twoFactorCodeInput)
     .mutation(async ({ ctx, input }) => {
       const { prisma, keyring, sessions } = ctx.services;
       const user = await currentUser(ctx);
@@ -139,19 +148,19 @@ export const twoFactorRouter = router({
   /** Needs the password and a code (TOTP or backup). Ends every other session. */
   disable: authedProcedure
     .meta({ rateLimit: 'sensitive', audit: 'two_factor.disabled' })
-    .input(z.object({ password: presentedPasswordSchema, code: codeInput }))
+    .input(twoFactorDisableInput)
     .mutation(async ({ ctx, input }) => {
       const { prisma, sessions } = ctx.services;
       const user = await currentUser(ctx);
       requireEnabled(user);
-      await assertNotThrottled(ctx, user.username);
+      const attempt = await reserveFor(ctx, user);
       // The password first: a wrong one must not use up the code.
       if (!(await verifyPassword(user.passwordHash, input.password)).ok) {
-        await recordCredentialFailure(ctx, user, user.username);
+        await attempt.failed();
         ctx.audit.details = { why: 'bad_password' };
         throw appError('UNAUTHORIZED', 'INVALID_CREDENTIALS', 'The password is not correct.');
       }
-      await proveSecondFactor(ctx, user, input.code);
+      await proveSecondFactor(ctx, user, input.code, attempt);
       // Without a second factor the longer single-factor minimum applies again.
       const mustChangePassword = !evaluatePassword({ password: input.password, username: user.username, hasSecondFactor: false }).ok;
       const disabled = await prisma.$transaction(async (tx) => {
@@ -179,12 +188,11 @@ export const twoFactorRouter = router({
   /** Replaces every backup code (the old ones stop working); needs a code. */
   regenerateBackupCodes: authedProcedure
     .meta({ rateLimit: 'sensitive', audit: 'two_factor.backup_codes_regenerated' })
-    .input(z.object({ code: codeInput }))
+    .input(twoFactorCodeInput)
     .mutation(async ({ ctx, input }) => {
       const { prisma } = ctx.services;
       const user = await currentUser(ctx);
       requireEnabled(user);
-      await assertNotThrottled(ctx, user.username);
       await proveSecondFactor(ctx, user, input.code);
       const backupCodes = generateBackupCodes();
       const hashes = await hashBackupCodes(backupCodes);

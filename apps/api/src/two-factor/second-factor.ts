@@ -2,17 +2,14 @@
 // behind auth.verifySecondFactor, twoFactor.disable and twoFactor.regenerateBackupCodes.
 // It consumes what it accepts and writes the events; counting failures is the caller's.
 import { TRPCError } from '@trpc/server';
-import { z } from 'zod';
 import type { PrismaClient, User } from '@jutsu/db';
 import { KeyringError } from '../security/keyring.ts';
-import type { Context } from '../trpc/context.ts';
+import { eventBy, type RequestActor } from '../security/actor.ts';
+import type { AppServices } from '../services.ts';
 import { BACKUP_CODES_LOW, consumeBackupCode, countBackupCodes } from './backup-codes.ts';
 import { claimTotpStep, looksLikeTotp, matchTotp, normaliseCodeInput, openTotpSecret } from './totp.ts';
 
 export type SecondFactorMethod = 'totp' | 'backup_code';
-
-/** A TOTP code or a backup code, as typed (normalised server-side). */
-export const codeInput = z.string().trim().min(1, 'Enter a code').max(64);
 
 /** What auth.login offers next: backup codes only while some are left. */
 export async function secondFactorMethods(prisma: PrismaClient, userId: string): Promise<SecondFactorMethod[]> {
@@ -23,11 +20,18 @@ export type CodeUse =
   | { ok: true; method: SecondFactorMethod; backupCodesRemaining: number }
   | { ok: false; method: SecondFactorMethod; why: 'invalid' | 'replayed' };
 
-export async function useSecondFactorCode(ctx: Context, user: User, input: string, opts: { warnWhenLow?: boolean } = {}): Promise<CodeUse> {
-  const { prisma, keyring, securityEvents } = ctx.services;
+export type SecondFactorDeps = Pick<AppServices, 'prisma' | 'keyring' | 'securityEvents'>;
+
+export async function useSecondFactorCode(
+  deps: SecondFactorDeps,
+  actor: RequestActor,
+  input: { user: User; code: string; warnWhenLow?: boolean },
+): Promise<CodeUse> {
+  const { prisma, keyring, securityEvents } = deps;
+  const { user } = input;
   const event = (type: string, severity: 'warning' | 'critical', details: Record<string, unknown>) =>
-    securityEvents.record({ type, severity, userId: user.id, username: user.username, ip: ctx.ip, userAgent: ctx.userAgent, details });
-  const code = normaliseCodeInput(input);
+    securityEvents.record(eventBy(actor, { type, severity, userId: user.id, username: user.username, details }));
+  const code = normaliseCodeInput(input.code);
   if (!user.totpEnabledAt || !user.totpSecret) return { ok: false, method: 'totp', why: 'invalid' };
 
   if (looksLikeTotp(code)) {
@@ -59,7 +63,7 @@ export async function useSecondFactorCode(ctx: Context, user: User, input: strin
     return { ok: false, method: 'backup_code', why: 'invalid' };
   }
   await event('two_factor.backup_code_used', 'warning', { remaining: use.remaining });
-  if (opts.warnWhenLow !== false && use.remaining <= BACKUP_CODES_LOW) {
+  if (input.warnWhenLow !== false && use.remaining <= BACKUP_CODES_LOW) {
     // Critical, so the alert pipeline tells the owner as well as the UI telling the user.
     await event('two_factor.backup_codes_low', 'critical', { remaining: use.remaining });
   }

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../testing/harness.ts';
 import { startSmtp, type TestSmtp } from '../testing/smtp.ts';
 import { keyIdOf } from '../security/keyring.ts';
-import type { Context } from '../trpc/context.ts';
+import type { AnonymousActor } from '../security/actor.ts';
 import { consumeBackupCode, normaliseBackupCode } from './backup-codes.ts';
 import { useSecondFactorCode } from './second-factor.ts';
 import { browser, closeBrowsers, codeAt, enrol, failure, newUser, PASSWORD, reasonOf, settleInStep, stepNow } from './testing.ts';
@@ -183,9 +183,12 @@ describe('two-factor sign-in', () => {
     // The worst interleaving: both requests read the account before either claims the step.
     const f = keep(await enrol(h, { enableStep: s }));
     const stale = await h.services.prisma.user.findUniqueOrThrow({ where: { id: f.user.id } });
-    const ctx = { services: h.services, ip: '127.0.0.1', userAgent: undefined } as unknown as Context;
+    const actor: AnonymousActor = { kind: 'anonymous', ip: '127.0.0.1', userAgent: undefined };
     const fCode = await remember(f.secret, s + 1);
-    const uses = await Promise.all([useSecondFactorCode(ctx, stale, fCode), useSecondFactorCode(ctx, stale, fCode)]);
+    const uses = await Promise.all([
+      useSecondFactorCode(h.services, actor, { user: stale, code: fCode }),
+      useSecondFactorCode(h.services, actor, { user: stale, code: fCode }),
+    ]);
     expect(uses.filter((u) => u.ok)).toHaveLength(1);
     expect(uses.find((u) => !u.ok)).toMatchObject({ why: 'replayed' });
     for (const c of [e.b, f.b, one, two, twin]) c.close();

@@ -109,17 +109,21 @@ export interface SoftAuthenticatorOptions {
   /** false = an authenticator that always reports counter 0 (as many synced passkeys do). */
   useCounter?: boolean;
   transports?: string[];
+  /** Length of the credential ids it makes (real authenticators use 16 to 64 bytes and more): default 32. */
+  credentialIdBytes?: number;
 }
 
 export class SoftAuthenticator {
   readonly credentials: SoftCredential[] = [];
   readonly origin: string;
   private readonly aaguid: Buffer;
-  private readonly opts: Required<Omit<SoftAuthenticatorOptions, 'origin' | 'aaguid'>>;
+  private readonly opts: Required<Omit<SoftAuthenticatorOptions, 'origin' | 'aaguid' | 'credentialIdBytes'>>;
+  private readonly idBytes: number;
 
   constructor(opts: SoftAuthenticatorOptions = {}) {
     this.origin = opts.origin ?? 'http://app.test';
     this.aaguid = Buffer.from(opts.aaguid ?? Buffer.alloc(16));
+    this.idBytes = opts.credentialIdBytes ?? 32;
     if (this.aaguid.length !== 16) throw new Error('an AAGUID is 16 bytes');
     this.opts = {
       backupEligible: opts.backupEligible ?? false,
@@ -167,7 +171,7 @@ export class SoftAuthenticator {
         [-3, Buffer.from(jwk.y!, 'base64url')],
       ]),
     );
-    const id = randomBytes(32);
+    const id = randomBytes(this.idBytes);
     const counter = o.counter ?? 0;
     const credIdLen = Buffer.alloc(2);
     credIdLen.writeUInt16BE(id.length);
