@@ -6,7 +6,7 @@ import { BrowserRouter } from 'react-router-dom';
 import { SessionWatcher } from './auth/SessionWatcher.tsx';
 import { ErrorBoundary } from './components/ErrorBoundary.tsx';
 import { AppRoutes } from './routes.tsx';
-import { colorSchemeManager, theme } from './theme.ts';
+import { colorSchemeManager, cssVariablesResolver, theme } from './theme.ts';
 import { trpc, type ApiClient } from './trpc.ts';
 
 interface AppProps {
@@ -16,7 +16,7 @@ interface AppProps {
 
 export function App({ queryClient, apiClient }: AppProps) {
   return (
-    <MantineProvider theme={theme} colorSchemeManager={colorSchemeManager} defaultColorScheme="auto">
+    <MantineProvider theme={theme} colorSchemeManager={colorSchemeManager} cssVariablesResolver={cssVariablesResolver} defaultColorScheme="auto">
       <ErrorBoundary>
         <trpc.Provider client={apiClient} queryClient={queryClient}>
           <QueryClientProvider client={queryClient}>

@@ -1,4 +1,5 @@
 import '@mantine/core/styles.css';
+import './global.css';
 import { QueryClient } from '@tanstack/react-query';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';

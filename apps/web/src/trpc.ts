@@ -1,15 +1,16 @@
-// The typed tRPC client and how each kind of call reaches the API (DESIGN §4):
+// The typed tRPC client and how each kind of call reaches the API (docs/architecture.md §3):
 //   subscriptions -> WebSocket at /api/ws (token sent in connectionParams)
 //   auth.* and the other sign-in completions (isSessionProcedure) -> /api/auth, unbatched, with the refresh cookie (Path=/api/auth)
 //   everything else -> /api/trpc, batched, bearer token only
 // In front of all of them, a call refused for an expired access token is refreshed and retried once.
-import { isSessionProcedure } from '@jutsu/shared';
+import { isSessionProcedure, MAX_BATCH_SIZE } from '@jutsu/shared';
 import type { AppRouter } from '@jutsu/api/router';
 import { createWSClient, httpBatchLink, splitLink, wsLink } from '@trpc/client';
 import { createTRPCReact } from '@trpc/react-query';
 import superjson from 'superjson';
 import { expiredTokenLink } from './auth/expired-token-link.ts';
-import { accessTokenForSocket, handleSocketClosed, refreshAccessToken } from './auth/session.ts';
+import { accessTokenForSocket, handleSocketClosed, refreshAccessToken, sessionRefusedByServer, sessionRevoked } from './auth/session.ts';
+import { sessionRefusedLink } from './auth/session-refused-link.ts';
 import { bearerHeader, sessionHttpLink } from './auth/session-transport.ts';
 import { subscribeAccessToken } from './auth/token-store.ts';
 
@@ -49,6 +50,8 @@ export function createApiClient(): { client: ApiClient; dispose: () => void } {
 
   const client = trpc.createClient({
     links: [
+      // A call refused because the session is over ends it here, with the reason when known.
+      sessionRefusedLink((refusal) => (refusal === 'ACCOUNT_DISABLED' ? sessionRevoked('account_disabled') : sessionRefusedByServer())),
       expiredTokenLink(refreshAccessToken),
       splitLink({
         condition: (op) => op.type === 'subscription',
@@ -56,7 +59,7 @@ export function createApiClient(): { client: ApiClient; dispose: () => void } {
         false: splitLink({
           condition: (op) => isSessionProcedure(op.path),
           true: sessionHttpLink(),
-          false: httpBatchLink({ url: '/api/trpc', transformer: superjson, headers: bearerHeader, maxURLLength: 2_000 }),
+          false: httpBatchLink({ url: '/api/trpc', transformer: superjson, headers: bearerHeader, maxURLLength: 2_000, maxItems: MAX_BATCH_SIZE }),
         }),
       }),
     ],

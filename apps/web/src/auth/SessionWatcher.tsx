@@ -7,7 +7,7 @@ import { useLocation, useNavigate } from 'react-router-dom';
 import { errorReasonOf } from '../lib/api-errors.ts';
 import { trpc } from '../trpc.ts';
 import { loginPathReturningTo } from './safe-next.ts';
-import { refreshAccessToken, sessionRevoked } from './session.ts';
+import { refreshAccessToken, sessionRefusedByServer, sessionRevoked } from './session.ts';
 import { getSessionState, useSessionState } from './session-store.ts';
 
 export function SessionWatcher() {
@@ -49,8 +49,13 @@ function SessionEventsListener() {
     },
     onError: (error) => {
       const reason = errorReasonOf(error);
-      if (reason === 'SESSION_REVOKED' || reason === 'ACCOUNT_DISABLED') {
-        sessionRevoked(reason === 'ACCOUNT_DISABLED' ? 'account_disabled' : undefined);
+      if (reason === 'ACCOUNT_DISABLED') {
+        sessionRevoked('account_disabled');
+        return;
+      }
+      if (reason === 'SESSION_REVOKED') {
+        // Ask the refresh cookie why, so the login page can say it.
+        sessionRefusedByServer();
         return;
       }
       // Anything else (a token that lapsed meanwhile, a rate limit, the server restarting):

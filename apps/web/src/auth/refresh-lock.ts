@@ -1,5 +1,5 @@
 // Every tab of this browser shares one refresh cookie, and the server treats a second use of
-// an already-rotated refresh token as theft (the whole session is revoked, no grace window).
+// an already-rotated refresh token as theft (the whole session is revoked; the server's only allowance is for an answer that never arrived, see docs/decisions.md).
 // So refreshes are serialised across tabs with a Web Lock: a tab refreshes only while holding
 // it, and since the browser updates the shared cookie jar before the lock is released, the next
 // tab's refresh always sends the newest cookie.

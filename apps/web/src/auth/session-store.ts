@@ -12,6 +12,8 @@ export type SessionUser = inferRouterOutputs<AppRouter>['auth']['refresh']['user
 export interface SessionNotice {
   /** 'ended': by the server or elsewhere; 'signedOut': by this person here; 'problem': we could not tell. */
   kind: 'ended' | 'signedOut' | 'problem';
+  /** Names the cause ("Signed out by an administrator"); a default per kind when absent. */
+  title?: string;
   message: string;
 }
 

@@ -1,4 +1,4 @@
-// How session calls travel (DESIGN §4): POST to /api/auth, one procedure per request, with
+// How session calls travel (docs/architecture.md §3): POST to /api/auth, one procedure per request, with
 // the refresh cookie (Path=/api/auth). Shared by the app's client and the session client below.
 import type { AppRouter } from '@jutsu/api/router';
 import { createTRPCClient, httpLink, type HTTPHeaders } from '@trpc/client';

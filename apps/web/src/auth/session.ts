@@ -3,18 +3,16 @@
 // token lapses, end it (signed out here, or revoked elsewhere).
 import type { AppRouter } from '@jutsu/api/router';
 import type { inferRouterOutputs } from '@trpc/server';
-import { errorReasonOf, httpStatusOf } from '../lib/api-errors.ts';
+import { WS_CLOSE } from '@jutsu/shared';
+import { httpStatusOf } from '../lib/api-errors.ts';
 import { withRefreshLock } from './refresh-lock.ts';
-import { sessionEndedMessage } from './session-ended-messages.ts';
+import { endedNotice, endingOf, isKnownEnding } from './session-ended-messages.ts';
 import { getSessionState, setSessionState, type SessionNotice } from './session-store.ts';
 import { sessionClient } from './session-transport.ts';
 import { getAccessToken, setAccessToken } from './token-store.ts';
 
 /** A completed sign-in, as auth.login, auth.refresh (and the other sign-in completions) return it. */
 export type SignedIn = Extract<inferRouterOutputs<AppRouter>['auth']['login'], { status: 'ok' }>;
-
-/** Application close codes the API uses on /api/ws (apps/api socket-registry.ts). */
-export const SOCKET_CLOSE = { tokenExpired: 4001, sessionRevoked: 4003 } as const;
 
 const SILENT_REFRESH_LEAD_MS = 60_000;
 const RETRY_AFTER_FAILED_REFRESH_MS = 30_000;
@@ -79,17 +77,20 @@ function sessionRefused(error: unknown): boolean {
 function handleFailedRefresh(error: unknown): void {
   const state = getSessionState();
   if (state.status === 'restoring') {
-    // No cookie (or a dead one) is the normal signed-out case: nothing to say about it.
+    // No cookie (or a dead one) is the normal signed-out case: nothing to say about it, unless
+    // the server says why this browser's session ended (revoked while the page was closed).
+    const ending = sessionRefused(error) ? endingOf(error) : undefined;
     const notice: SessionNotice | null = sessionRefused(error)
-      ? null
+      ? isKnownEnding(ending) && ending !== 'logout'
+        ? endedNotice(ending)
+        : null
       : { kind: 'problem', message: 'Your session could not be restored because the server could not be reached. Try again in a moment.' };
     setSessionState({ status: 'signedOut', notice });
     return;
   }
   if (state.status !== 'signedIn') return;
   if (sessionRefused(error)) {
-    const reason = errorReasonOf(error) === 'REFRESH_REUSED' ? 'refresh_token_reuse' : undefined;
-    endSession({ kind: 'ended', message: sessionEndedMessage(reason) });
+    endSession(endedNotice(endingOf(error)));
     return;
   }
   // Network trouble or a rate limit: keep the session and try again shortly.
@@ -109,14 +110,26 @@ export function endSession(notice: SessionNotice | null): void {
 export function sessionRevoked(reason: string | undefined): void {
   // While signing out here the server revokes this very session: that is no news.
   if (signingOut || getSessionState().status !== 'signedIn') return;
-  endSession({ kind: 'ended', message: sessionEndedMessage(reason) });
+  endSession(endedNotice(reason));
+}
+
+/**
+ * A call or the socket was refused because this session ended, without saying why: the
+ * refresh cookie's answer names the cause (endedBecause) and ends the session here with it.
+ * When even that cannot be had (no answer at all), the generic notice is shown.
+ */
+export function sessionRefusedByServer(): void {
+  if (signingOut || getSessionState().status !== 'signedIn') return;
+  void refreshAccessToken().then((stillSignedIn) => {
+    if (!stillSignedIn && getSessionState().status === 'signedIn') sessionRevoked(undefined);
+  });
 }
 
 /** Called for every close of the WebSocket; acts on the API's own close codes. */
 export function handleSocketClosed(code: number | undefined): void {
-  if (code === SOCKET_CLOSE.sessionRevoked) {
-    sessionRevoked(undefined);
-  } else if (code === SOCKET_CLOSE.tokenExpired && !signingOut && getSessionState().status === 'signedIn') {
+  if (code === WS_CLOSE.sessionRevoked) {
+    sessionRefusedByServer();
+  } else if (code === WS_CLOSE.tokenExpired && !signingOut && getSessionState().status === 'signedIn') {
     // The socket reconnects at once; accessTokenForSocket() waits for this refresh first.
     void refreshAccessToken();
   }

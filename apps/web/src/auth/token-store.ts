@@ -1,4 +1,4 @@
-// The access token lives only in this module's memory (DESIGN §5): never in localStorage or
+// The access token lives only in this module's memory (docs/architecture.md §6): never in localStorage or
 // sessionStorage, where any injected script or browser extension could read it back later.
 // A page reload forgets it; the sign-in flow gets a new one through the refresh cookie.
 import { useSyncExternalStore } from 'react';

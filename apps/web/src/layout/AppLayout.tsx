@@ -2,23 +2,33 @@
 // and the current route in the main area. Navigation entries come from NAV_ITEMS (navigation.ts).
 // While the account must choose a new password, that screen replaces every route.
 import { Anchor, AppShell, Burger, Button, Group, ScrollArea, Text, Title } from '@mantine/core';
-import { useDisclosure } from '@mantine/hooks';
+import { useDisclosure, useMediaQuery } from '@mantine/hooks';
 import { Link, Outlet, useLocation } from 'react-router-dom';
 import { useSignedInUser } from '../auth/signed-in-user.ts';
 import { ColorSchemeToggle } from '../components/ColorSchemeToggle.tsx';
 import { ErrorBoundary } from '../components/ErrorBoundary.tsx';
+import { LiveDashboardUpdates } from '../live/LiveDashboardUpdates.tsx';
 import { ForcedPasswordChangePage } from '../pages/ForcedPasswordChangePage.tsx';
+import secondary from '../components/secondary-text.module.css';
 import { NavSection } from './NavSection.tsx';
-import { publicNavItems, signedInNavItems } from './navigation.ts';
+import { DemoBanner } from './DemoBanner.tsx';
+import { SchwabBanner } from './SchwabBanner.tsx';
+import { MAIN_ID, SkipLink } from './SkipLink.tsx';
+import { groupedNavItems, publicNavItems } from './navigation.ts';
 import { UserMenu } from './UserMenu.tsx';
 
 export function AppLayout() {
   const [navOpened, nav] = useDisclosure(false);
   const { pathname } = useLocation();
   const user = useSignedInUser();
+  const signedInArea = user !== null && !user.mustChangePassword;
+  // Below the "sm" breakpoint the navigation is a drawer; closed, it is off-screen and must
+  // not take the keyboard focus either.
+  const phone = useMediaQuery('(max-width: 47.99em)') ?? false;
 
   return (
     <AppShell header={{ height: 56 }} navbar={{ width: 220, breakpoint: 'sm', collapsed: { mobile: !navOpened } }} padding="md">
+      <SkipLink />
       <AppShell.Header>
         <Group h="100%" px="md" justify="space-between" wrap="nowrap">
           <Group gap="sm" wrap="nowrap">
@@ -44,22 +54,28 @@ export function AppLayout() {
         </Group>
       </AppShell.Header>
 
-      <AppShell.Navbar p="xs" aria-label="Main navigation">
+      <AppShell.Navbar p="xs" aria-label="Main navigation" inert={phone && !navOpened}>
         <AppShell.Section grow component={ScrollArea}>
-          <NavSection items={publicNavItems()} pathname={pathname} onNavigate={nav.close} />
+          {/* Signed-in area by group (Dashboard, Admin, Settings); the public entries otherwise. */}
+          {signedInArea ? (
+            <div data-testid="signed-in-nav">
+              <Text size="xs" className={secondary.secondary} px="sm" pb="xs">
+                Signed in as {user.username}
+              </Text>
+              {groupedNavItems(user.role).map((group) => (
+                <NavSection key={group.id} heading={group.label} items={group.items} pathname={pathname} onNavigate={nav.close} />
+              ))}
+            </div>
+          ) : (
+            <NavSection items={publicNavItems()} pathname={pathname} onNavigate={nav.close} />
+          )}
         </AppShell.Section>
-        {/* Signed-in area: kept apart from the public entries and only rendered for a signed-in user. */}
-        {user && !user.mustChangePassword && (
-          <AppShell.Section data-testid="signed-in-nav">
-            <Text size="xs" c="dimmed" tt="uppercase" fw={700} px="sm" pt="sm">
-              Signed in as {user.username}
-            </Text>
-            <NavSection items={signedInNavItems(user.role)} pathname={pathname} onNavigate={nav.close} />
-          </AppShell.Section>
-        )}
       </AppShell.Navbar>
 
-      <AppShell.Main>
+      <AppShell.Main id={MAIN_ID} tabIndex={-1}>
+        <DemoBanner />
+        {signedInArea && <LiveDashboardUpdates />}
+        {signedInArea && user.role === 'admin' && <SchwabBanner />}
         {/* Keyed by the path so a crash on one screen clears when the user navigates away. */}
         <ErrorBoundary resetKey={pathname}>{user?.mustChangePassword ? <ForcedPasswordChangePage user={user} /> : <Outlet />}</ErrorBoundary>
       </AppShell.Main>

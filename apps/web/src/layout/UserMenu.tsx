@@ -26,7 +26,8 @@ export function UserMenu({ user }: { user: SignedInUser }) {
           Settings
         </Menu.Item>
         <Menu.Divider />
-        <Menu.Item color="red" onClick={signOutHere}>
+        {/* `c` too: Menu.Item's own colour is shade 6, below AA on white. */}
+        <Menu.Item color="red" c="red" onClick={signOutHere}>
           Sign out
         </Menu.Item>
       </Menu.Dropdown>

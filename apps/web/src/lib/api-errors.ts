@@ -1,5 +1,5 @@
 // Turning API failures into something a person can act on. Server messages are already safe
-// (DESIGN §4), but network failures carry browser jargon, so those get our own wording.
+// (docs/architecture.md §3), but network failures carry browser jargon, so those get our own wording.
 import { ERROR_REASONS, type ErrorReason } from '@jutsu/shared';
 import { TRPCClientError } from '@trpc/client';
 
@@ -31,6 +31,8 @@ interface ApiErrorData {
   reason?: ErrorReason;
   retryAfter?: number;
   problems?: string[];
+  /** On a refused refresh: why the session ended (a revocation reason such as revoked_by_admin). */
+  endedBecause?: string;
 }
 
 function apiErrorData(error: unknown): ApiErrorData {
@@ -40,6 +42,7 @@ function apiErrorData(error: unknown): ApiErrorData {
   const out: ApiErrorData = {};
   if ('reason' in data && typeof data.reason === 'string' && (ERROR_REASONS as readonly string[]).includes(data.reason)) out.reason = data.reason as ErrorReason;
   if ('retryAfter' in data && typeof data.retryAfter === 'number' && Number.isFinite(data.retryAfter)) out.retryAfter = Math.max(0, Math.ceil(data.retryAfter));
+  if ('endedBecause' in data && typeof data.endedBecause === 'string' && /^[a-z_]{1,40}$/.test(data.endedBecause)) out.endedBecause = data.endedBecause;
   if ('problems' in data && Array.isArray(data.problems)) out.problems = data.problems.filter((p): p is string => typeof p === 'string');
   return out;
 }
@@ -57,4 +60,9 @@ export function retryAfterOf(error: unknown): number | undefined {
 /** What the password policy found wrong (WEAK_PASSWORD carries it). */
 export function passwordProblemsOf(error: unknown): string[] {
   return apiErrorData(error).problems ?? [];
+}
+
+/** Why the server ended the session, when a refused refresh says so. */
+export function endedBecauseOf(error: unknown): string | undefined {
+  return apiErrorData(error).endedBecause;
 }

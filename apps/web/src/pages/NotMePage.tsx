@@ -2,10 +2,72 @@
 // by itself, because mail scanners and link previewers open links too; only pressing the
 // button reports the sign-in. The token goes to the server in the POST body only, and never
 // into a log, a query string or the address of another page.
-import { Alert, Button, Center, Paper, Stack, Text, Title } from '@mantine/core';
-import { useLocation, useParams } from 'react-router-dom';
-import { describeApiError, errorReasonOf } from '../lib/api-errors.ts';
+import { Alert, Anchor, Button, Center, Paper, Stack, Text, Title } from '@mantine/core';
+import { PASSWORD_MIN_SINGLE_FACTOR } from '@jutsu/shared';
+import { type FormEvent } from 'react';
+import { Link, useLocation, useParams } from 'react-router-dom';
+import { NewPasswordFields, usePasswordVerdict } from '../components/password/NewPasswordFields.tsx';
+import { RefusalAlert, type Refusal } from '../components/RefusalAlert.tsx';
+import { describeApiError, errorReasonOf, passwordProblemsOf } from '../lib/api-errors.ts';
+import { useFormFields } from '../lib/use-form-fields.ts';
 import { trpc } from '../trpc.ts';
+
+function describeResetRefusal(error: unknown): Refusal {
+  switch (errorReasonOf(error)) {
+    case 'WEAK_PASSWORD':
+      return { title: 'Password not set', message: 'The new password does not meet the rules:', problems: passwordProblemsOf(error) };
+    case 'TOKEN_INVALID':
+      return { title: 'Password not set', message: 'This page waited too long (the reset works for an hour) or was already used. Ask an administrator to unlock the account, or sign in with a passkey.' };
+    default:
+      return { title: 'Password not set', message: describeApiError(error) };
+  }
+}
+
+/** The new password, proved by the reset token the report returned to this page (held in memory only). */
+function ResetPasswordForm({ resetToken }: { resetToken: string }) {
+  const form = useFormFields<{ newPassword: string; confirmation: string }, Refusal>({ newPassword: '', confirmation: '' });
+  const { newPassword, confirmation } = form.values;
+  const reset = trpc.auth.resetPassword.useMutation();
+  const { verdict, settled } = usePasswordVerdict(newPassword, undefined, false);
+  const ready = verdict?.ok === true && settled && confirmation === newPassword;
+  if (reset.isSuccess) {
+    return (
+      <Alert color="green" title="New password set" role="status" data-testid="password-reset-done">
+        Password sign-in works again, with the new password only. Every session was signed out once more.{' '}
+        <Anchor component={Link} to="/login">
+          Sign in
+        </Anchor>
+      </Alert>
+    );
+  }
+  const submit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    if (!ready) return;
+    form.check({});
+    reset.mutate({ token: resetToken, newPassword }, { onError: (error) => form.refuse(describeResetRefusal(error)) });
+  };
+  return (
+    <form onSubmit={submit} noValidate>
+      <Stack gap="md">
+        <Text>
+          Until you choose a new password here, nobody can sign in to this account with a password — not even with the old one. Passkeys you
+          added before that sign-in still work.
+        </Text>
+        {form.refusal && <RefusalAlert refusal={form.refusal} />}
+        <NewPasswordFields
+          label="New password"
+          minLength={PASSWORD_MIN_SINGLE_FACTOR}
+          password={form.field('newPassword')}
+          confirmation={form.field('confirmation')}
+          verdict={verdict}
+        />
+        <Button type="submit" disabled={!ready} loading={reset.isPending} style={{ alignSelf: 'flex-start' }}>
+          Set new password
+        </Button>
+      </Stack>
+    </form>
+  );
+}
 
 /** The token from /not-me/<token>, or from /not-me#<token> (a fragment never reaches any server log). */
 function useNotMeToken(): string {
@@ -24,10 +86,14 @@ export function NotMePage() {
         <Stack gap="md">
           <Title order={2}>Was this sign-in not you?</Title>
           {report.isSuccess ? (
-            <Alert color="green" title="Your account is secured" role="status">
-              Every session of the account has been signed out. The next time anyone signs in, they must choose a new password first; if you use
-              two-step verification, check that your authenticator and backup codes are still in your hands.
-            </Alert>
+            <>
+              <Alert color="green" title="Your account is secured" role="status">
+                Every session of the account has been signed out, and what was added since that sign-in was removed
+                {report.data.removed.secondFactor ? ', including a two-step verification turned on since then' : ''}. If you use two-step verification,
+                check that your authenticator and backup codes are still in your hands.
+              </Alert>
+              <ResetPasswordForm resetToken={report.data.resetToken} />
+            </>
           ) : (
             <>
               <Text>
@@ -36,7 +102,8 @@ export function NotMePage() {
               </Text>
               <Text>
                 If it was not you, someone knows your password. Reporting it signs out every session of your account at once, including any you
-                have open yourself, removes any passkey added since that sign-in, and requires a new password at the next sign-in.
+                have open yourself, removes any passkey, browser or second factor added since that sign-in, and pauses password sign-in until you
+                choose a new password on this page.
               </Text>
               {report.isError && (
                 <Alert color="red" title="Not reported">

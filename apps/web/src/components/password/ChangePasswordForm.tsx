@@ -1,13 +1,16 @@
 // Change the password of the signed-in account: current password, new password (checked live
 // against the shared policy), and the new one once more so a typo cannot lock the person out.
 // The server signs out every other session of the account when it succeeds.
-import { Alert, Button, PasswordInput, Stack } from '@mantine/core';
+import { Alert, Button, Group, Stack, Text } from '@mantine/core';
+import { changePasswordHint } from './change-password-hint.ts';
 import { PASSWORD_MIN, PASSWORD_MIN_SINGLE_FACTOR } from '@jutsu/shared';
 import { useState, type FormEvent } from 'react';
 import { markPasswordChanged } from '../../auth/session.ts';
 import { describeApiError, errorReasonOf, passwordProblemsOf, retryAfterOf } from '../../lib/api-errors.ts';
+import { useFormFields } from '../../lib/use-form-fields.ts';
 import { trpc } from '../../trpc.ts';
 import { RefusalAlert, type Refusal } from '../RefusalAlert.tsx';
+import { CurrentPasswordInput } from './CurrentPasswordInput.tsx';
 import { NewPasswordFields, usePasswordVerdict } from './NewPasswordFields.tsx';
 
 interface ChangePasswordFormProps {
@@ -34,34 +37,35 @@ function otherSessionsLine(count: number): string {
 }
 
 export function ChangePasswordForm({ username, hasSecondFactor }: ChangePasswordFormProps) {
-  const [currentPassword, setCurrentPassword] = useState('');
-  const [newPassword, setNewPassword] = useState('');
-  const [confirmation, setConfirmation] = useState('');
-  const [refusal, setRefusal] = useState<Refusal | null>(null);
+  const form = useFormFields<{ currentPassword: string; newPassword: string; confirmation: string }, Refusal>({
+    currentPassword: '',
+    newPassword: '',
+    confirmation: '',
+  });
+  const { currentPassword, newPassword, confirmation } = form.values;
   const [changed, setChanged] = useState<string | null>(null);
   const utils = trpc.useUtils();
   const change = trpc.auth.changePassword.useMutation();
 
   const { verdict, settled } = usePasswordVerdict(newPassword, username, hasSecondFactor);
-  const ready = currentPassword.length > 0 && verdict?.ok === true && settled && confirmation === newPassword;
+  const hint = changePasswordHint({ currentPassword, newPassword, confirmation, meetsRules: verdict?.ok, settled });
+  const ready = hint === null;
 
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     if (!ready) return;
-    setRefusal(null);
+    form.check({});
     setChanged(null);
     change.mutate(
       { currentPassword, newPassword },
       {
         onSuccess: (result) => {
-          setCurrentPassword('');
-          setNewPassword('');
-          setConfirmation('');
+          form.reset('currentPassword', 'newPassword', 'confirmation');
           setChanged(`Password changed. ${otherSessionsLine(result.otherSessionsRevoked)}`);
           markPasswordChanged();
           void utils.auth.sessions.invalidate();
         },
-        onError: (error) => setRefusal(describeRefusal(error)),
+        onError: (error) => form.refuse(describeRefusal(error)),
       },
     );
   };
@@ -74,26 +78,25 @@ export function ChangePasswordForm({ username, hasSecondFactor }: ChangePassword
             {changed}
           </Alert>
         )}
-        {refusal && <RefusalAlert refusal={refusal} />}
-        <PasswordInput
-          label="Current password"
-          name="current-password"
-          autoComplete="current-password"
-          value={currentPassword}
-          onChange={(e) => setCurrentPassword(e.currentTarget.value)}
-        />
+        {form.refusal && <RefusalAlert refusal={form.refusal} />}
+        <CurrentPasswordInput label="Current password" field={form.field('currentPassword')} />
         <NewPasswordFields
           label="New password"
           minLength={hasSecondFactor ? PASSWORD_MIN : PASSWORD_MIN_SINGLE_FACTOR}
-          password={newPassword}
-          onPasswordChange={setNewPassword}
-          confirmation={confirmation}
-          onConfirmationChange={setConfirmation}
+          password={form.field('newPassword')}
+          confirmation={form.field('confirmation')}
           verdict={verdict}
         />
-        <Button type="submit" disabled={!ready} loading={change.isPending} style={{ alignSelf: 'flex-start' }}>
-          Change password
-        </Button>
+        <Group gap="sm" align="center">
+          <Button type="submit" disabled={!ready} loading={change.isPending} aria-describedby={hint ? 'change-password-hint' : undefined}>
+            Change password
+          </Button>
+          {hint && (
+            <Text id="change-password-hint" size="sm" c="dimmed" data-testid="change-password-hint">
+              {hint}
+            </Text>
+          )}
+        </Group>
       </Stack>
     </form>
   );

@@ -17,26 +17,23 @@ export function PasswordStrengthMeter({ verdict }: PasswordStrengthMeterProps) {
   return (
     <Stack gap={6} data-testid="password-strength">
       <Group justify="space-between" gap="xs">
-        <Text size="sm" id="password-strength-label">
+        <Text size="sm">
           Strength: <strong>{label}</strong>
         </Text>
         {verdict?.ok && (
-          <Text size="sm" c="green.8" fw={600}>
+          <Text size="sm" c="green" fw={600}>
             Meets the password rules
           </Text>
         )}
       </Group>
-      <Progress
-        value={verdict ? (score + 1) * 20 : 0}
-        color={SCORE_COLORS[score]}
-        size="sm"
-        aria-labelledby="password-strength-label"
-        transitionDuration={150}
-      />
+      {/* The bar itself (role="progressbar") carries the name and the verdict in words. */}
+      <Progress.Root size="sm" transitionDuration={150}>
+        <Progress.Section value={verdict ? (score + 1) * 20 : 0} color={SCORE_COLORS[score]} aria-label="Password strength" aria-valuetext={label} />
+      </Progress.Root>
       {/* Polite: read out after typing pauses, not on every key. */}
       <div aria-live="polite">
         {verdict && !verdict.ok && (
-          <List size="sm" c="red.8" spacing={2} data-testid="password-problems">
+          <List size="sm" c="red" spacing={2} data-testid="password-problems">
             {verdict.problems.map((problem) => (
               <List.Item key={problem}>{problem}</List.Item>
             ))}

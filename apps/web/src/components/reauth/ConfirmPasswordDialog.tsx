@@ -2,12 +2,14 @@
 // recent; this dialog asks for the password, confirms it with auth.reauthenticate (which marks
 // this session as freshly signed in) and tells the caller, who then repeats the change.
 // Most screens use it through useStepUp() (use-step-up.tsx), which does the retry.
-import { Modal, PasswordInput, Stack, Text } from '@mantine/core';
-import { useState, type FormEvent } from 'react';
+import { Modal, Stack, Text } from '@mantine/core';
+import type { FormEvent } from 'react';
 import { describeApiError, errorReasonOf, retryAfterOf } from '../../lib/api-errors.ts';
+import { useFormFields } from '../../lib/use-form-fields.ts';
 import { trpc } from '../../trpc.ts';
 import { PasskeyStepUp } from './PasskeyStepUp.tsx';
 import { FormActions } from '../FormActions.tsx';
+import { CurrentPasswordInput } from '../password/CurrentPasswordInput.tsx';
 
 export interface ConfirmPasswordDialogProps {
   opened: boolean;
@@ -39,25 +41,21 @@ export function ConfirmPasswordDialog({ opened, onConfirmed, onCancel, action }:
 }
 
 function ConfirmPasswordForm({ onConfirmed, onCancel, action }: Omit<ConfirmPasswordDialogProps, 'opened'>) {
-  const [password, setPassword] = useState('');
-  const [error, setError] = useState<string | null>(null);
+  const form = useFormFields({ password: '' });
   const reauthenticate = trpc.auth.reauthenticate.useMutation();
 
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
-    if (!password) {
-      setError('Enter your password.');
-      return;
-    }
-    setError(null);
+    const { password } = form.values;
+    if (!form.check({ password: password ? undefined : 'Enter your password.' })) return;
     reauthenticate.mutate(
       { password },
       {
         onSuccess: () => {
-          setPassword('');
+          form.reset('password');
           onConfirmed();
         },
-        onError: (err) => setError(refusalMessage(err)),
+        onError: (err) => form.refuse(refusalMessage(err)),
       },
     );
   };
@@ -69,15 +67,8 @@ function ConfirmPasswordForm({ onConfirmed, onCancel, action }: Omit<ConfirmPass
           {action ? `${action} is a sensitive change` : 'This is a sensitive change'} and your sign-in is not recent. Enter your password to
           continue.
         </Text>
-        <PasswordInput
-          label="Your password"
-          name="current-password"
-          autoComplete="current-password"
-          value={password}
-          onChange={(e) => setPassword(e.currentTarget.value)}
-          data-autofocus
-        />
-        <FormActions error={error} onCancel={onCancel} submitLabel="Confirm password" pending={reauthenticate.isPending} />
+        <CurrentPasswordInput label="Your password" field={form.field('password')} data-autofocus />
+        <FormActions error={form.refusal} onCancel={onCancel} submitLabel="Confirm password" pending={reauthenticate.isPending} />
         <PasskeyStepUp onConfirmed={onConfirmed} />
       </Stack>
     </form>

@@ -20,8 +20,8 @@ export function RequireAdmin() {
           you need this.
         </Text>
       </Alert>
-      <Button component={Link} to="/status" variant="light">
-        Go to Status
+      <Button component={Link} to="/" variant="light">
+        Go to the start page
       </Button>
     </Stack>
   );

@@ -13,6 +13,7 @@ import {
   ACTION_LABEL,
   confirmationText,
   confirmationTitle,
+  lastAdminReason,
   needsConfirmation,
   needsRecentSignIn,
   outcomeText,
@@ -21,6 +22,7 @@ import {
 import { UserRow } from './users/UserRow.tsx';
 import { QueryStatus } from '../../components/QueryStatus.tsx';
 import { TableHead } from '../../components/TableHead.tsx';
+import { ScrollTable } from '../../components/ScrollTable.tsx';
 
 const REFRESH_MS = 30_000;
 
@@ -119,16 +121,23 @@ export function UsersPage() {
         </VisuallyHidden>
         <QueryStatus query={users} loading="Loading users…" failed="Users unavailable" />
         {users.data && (
-          <Table.ScrollContainer minWidth={900}>
+          <ScrollTable label="Users" minWidth={900} keepActionsInView>
             <Table verticalSpacing="sm" striped data-testid="users-table">
               <TableHead columns={['User', 'Role', 'Status', 'Two-factor', 'Passkeys', 'Active sessions', 'Last sign-in']} actions />
               <Table.Tbody>
                 {rows.map((user) => (
-                  <UserRow key={user.id} user={user} isSelf={user.id === me?.id} busy={busyUserId === user.id} onAction={request} />
+                  <UserRow
+                    key={user.id}
+                    user={user}
+                    isSelf={user.id === me?.id}
+                    busy={busyUserId === user.id}
+                    lastAdmin={lastAdminReason(user, users.data)}
+                    onAction={request}
+                  />
                 ))}
               </Table.Tbody>
             </Table>
-          </Table.ScrollContainer>
+          </ScrollTable>
         )}
       </Card>
 

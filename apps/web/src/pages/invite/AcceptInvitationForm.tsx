@@ -2,14 +2,16 @@
 // live, with the strength meter), then the server creates the account with the invitation's
 // role and signs it in, like a completed sign-in (acceptSignIn).
 import { Button, Stack, TextInput } from '@mantine/core';
-import { emailSchema, evaluatePassword, PASSWORD_MIN_SINGLE_FACTOR, usernameSchema } from '@jutsu/shared';
+import { emailSchema, PASSWORD_MIN_SINGLE_FACTOR, usernameSchema } from '@jutsu/shared';
 import { useQueryClient } from '@tanstack/react-query';
-import { useDeferredValue, useState, type FormEvent } from 'react';
+import { useDeferredValue, type FormEvent } from 'react';
 import { acceptSignIn } from '../../auth/session.ts';
 import { getSessionState } from '../../auth/session-store.ts';
 import { NewPasswordFields, usePasswordVerdict } from '../../components/password/NewPasswordFields.tsx';
+import { loadPasswordPolicy } from '../../components/password/password-policy.ts';
 import { RefusalAlert, type Refusal } from '../../components/RefusalAlert.tsx';
 import { describeApiError, errorReasonOf, passwordProblemsOf, retryAfterOf } from '../../lib/api-errors.ts';
+import { useFormFields, type FieldErrors } from '../../lib/use-form-fields.ts';
 import { trpc } from '../../trpc.ts';
 
 interface AcceptInvitationFormProps {
@@ -22,50 +24,50 @@ interface AcceptInvitationFormProps {
   onInvalid: () => void;
 }
 
-interface FieldErrors {
-  username?: string;
-  email?: string;
-  confirmation?: string;
+interface AccountFields {
+  username: string;
+  email: string;
+  password: string;
+  confirmation: string;
 }
 
 export function AcceptInvitationForm({ token, boundEmail, onAccepted, onInvalid }: AcceptInvitationFormProps) {
   const accept = trpc.invitation.accept.useMutation();
   const utils = trpc.useUtils();
   const queryClient = useQueryClient();
-  const [username, setUsername] = useState('');
-  const [email, setEmail] = useState('');
-  const [password, setPassword] = useState('');
-  const [confirmation, setConfirmation] = useState('');
-  const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
-  const [refusal, setRefusal] = useState<Omit<Refusal, 'title'> | null>(null);
+  const form = useFormFields<AccountFields, Omit<Refusal, 'title'>>(
+    { username: '', email: '', password: '', confirmation: '' },
+    // Changing the password can fix "does not match" as much as changing the confirmation.
+    { related: { password: ['confirmation'] } },
+  );
+  const { username, email, password, confirmation } = form.values;
 
   // A new account has no second factor yet, so the longer minimum applies.
   const typedName = useDeferredValue(username.trim());
   const { verdict } = usePasswordVerdict(password, typedName || undefined, false);
 
-  const submit = (event: FormEvent<HTMLFormElement>) => {
+  const submit = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
-    const errors: FieldErrors = {};
+    const errors: FieldErrors<AccountFields> = {};
     const name = usernameSchema.safeParse(username);
     if (!name.success) errors.username = username.trim() ? (name.error.issues[0]?.message ?? 'This username cannot be used.') : 'Choose a username.';
     const trimmedEmail = email.trim();
     const parsedEmail = !boundEmail && trimmedEmail ? emailSchema.safeParse(trimmedEmail) : null;
     if (parsedEmail && !parsedEmail.success) errors.email = 'Enter a valid email address, or leave it empty.';
     if (confirmation !== password) errors.confirmation = 'This does not match the password.';
-    setFieldErrors(errors);
-    setRefusal(null);
-    if (errors.username || errors.email || errors.confirmation || !name.success) return;
-    const check = evaluatePassword({ password, username: name.data, hasSecondFactor: false });
-    if (!check.ok) {
-      setRefusal({ message: 'The password does not meet the rules:', problems: check.problems });
+    if (!form.check(errors) || !name.success) return;
+    // Should the policy fail to load, the server's verdict (the one that counts) still applies.
+    const evaluatePassword = await loadPasswordPolicy().catch(() => undefined);
+    const check = evaluatePassword?.({ password, username: name.data, hasSecondFactor: false });
+    if (check && !check.ok) {
+      form.refuse({ message: 'The password does not meet the rules:', problems: check.problems });
       return;
     }
     accept.mutate(
       { token, username: name.data, password, ...(parsedEmail?.success ? { email: parsedEmail.data } : {}) },
       {
         onSuccess: (result) => {
-          setPassword('');
-          setConfirmation('');
+          form.reset('password', 'confirmation');
           const replacedAnotherSession = getSessionState().status === 'signedIn';
           acceptSignIn(result);
           onAccepted(result.user.username);
@@ -80,25 +82,22 @@ export function AcceptInvitationForm({ token, boundEmail, onAccepted, onInvalid 
               onInvalid();
               return;
             case 'USERNAME_TAKEN':
-              setFieldErrors({ username: 'That username is already taken. Choose another one.' });
-              setRefusal({ message: 'That username is already taken.' });
+              form.refuse({ message: 'That username is already taken.' }, { username: 'That username is already taken. Choose another one.' });
               return;
             case 'EMAIL_TAKEN':
-              setFieldErrors({ email: 'That email address already belongs to an account.' });
-              setRefusal({ message: 'That email address already belongs to an account.' });
+              form.refuse({ message: 'That email address already belongs to an account.' }, { email: 'That email address already belongs to an account.' });
               return;
             case 'INVITATION_EMAIL_MISMATCH':
-              setFieldErrors({ email: 'This invitation is for a different email address.' });
-              setRefusal({ message: 'This invitation is for a different email address.' });
+              form.refuse({ message: 'This invitation is for a different email address.' }, { email: 'This invitation is for a different email address.' });
               return;
             case 'WEAK_PASSWORD':
-              setRefusal({ message: 'The password does not meet the rules:', problems: passwordProblemsOf(error) });
+              form.refuse({ message: 'The password does not meet the rules:', problems: passwordProblemsOf(error) });
               return;
             case 'RATE_LIMITED':
-              setRefusal({ message: `Too many attempts. Try again in ${retryAfterOf(error) ?? 60} s.` });
+              form.refuse({ message: `Too many attempts. Try again in ${retryAfterOf(error) ?? 60} s.` });
               return;
             default:
-              setRefusal({ message: describeApiError(error) });
+              form.refuse({ message: describeApiError(error) });
           }
         },
       },
@@ -106,7 +105,7 @@ export function AcceptInvitationForm({ token, boundEmail, onAccepted, onInvalid 
   };
 
   return (
-    <form onSubmit={submit} noValidate>
+    <form onSubmit={(event) => void submit(event)} noValidate>
       <Stack gap="md">
         <TextInput
           label="Username"
@@ -116,9 +115,7 @@ export function AcceptInvitationForm({ token, boundEmail, onAccepted, onInvalid 
           autoCapitalize="none"
           spellCheck={false}
           maxLength={32}
-          value={username}
-          onChange={(e) => setUsername(e.currentTarget.value)}
-          error={fieldErrors.username}
+          {...form.field('username')}
           data-autofocus
           autoFocus
         />
@@ -131,22 +128,17 @@ export function AcceptInvitationForm({ token, boundEmail, onAccepted, onInvalid 
             type="email"
             name="email"
             autoComplete="email"
-            value={email}
-            onChange={(e) => setEmail(e.currentTarget.value)}
-            error={fieldErrors.email}
+            {...form.field('email')}
           />
         )}
         <NewPasswordFields
           label="Password"
           minLength={PASSWORD_MIN_SINGLE_FACTOR}
-          password={password}
-          onPasswordChange={setPassword}
-          confirmation={confirmation}
-          onConfirmationChange={setConfirmation}
+          password={form.field('password')}
+          confirmation={form.field('confirmation')}
           verdict={verdict}
-          confirmationError={fieldErrors.confirmation}
         />
-        {refusal && <RefusalAlert refusal={{ title: 'Account not created', ...refusal }} />}
+        {form.refusal && <RefusalAlert refusal={{ title: 'Account not created', ...form.refusal }} />}
         <Button type="submit" loading={accept.isPending} fullWidth>
           Accept invitation
         </Button>

@@ -82,10 +82,16 @@ export function AcceptInvitationPage() {
     <Center py="xl">
       <Paper withBorder shadow="sm" p="xl" radius="md" w="100%" maw={520}>
         <Stack gap="lg">
-          <Title order={2}>{offer?.isBootstrap && welcomed === null && !invalid ? 'Create the admin account' : 'Join Jutsu Labs'}</Title>
+          <Title order={2}>{pageTitle(offer?.isBootstrap === true, welcomed !== null, invalid)}</Title>
           {body}
         </Stack>
       </Paper>
     </Center>
   );
+}
+
+/** One heading per stage, the same for the first admin and everyone after: asked, then welcomed. */
+function pageTitle(bootstrap: boolean, welcomed: boolean, invalid: boolean): string {
+  if (welcomed) return bootstrap ? 'Admin account created' : 'Welcome to Jutsu Labs';
+  return bootstrap && !invalid ? 'Create the admin account' : 'Join Jutsu Labs';
 }

@@ -16,7 +16,7 @@ export function WelcomePanel({ username }: { username: string }) {
         <Button component={Link} to="/settings/security">
           Set up two-factor or a passkey
         </Button>
-        <Button component={Link} to="/status" variant="subtle">
+        <Button component={Link} to="/overview" variant="subtle">
           Not now
         </Button>
       </Group>

@@ -1,10 +1,12 @@
 // First sign-in step: username and password. Either the sign-in completes here, or the server
 // asks for a second factor and the caller shows that step.
-import { Button, PasswordInput, Stack, TextInput } from '@mantine/core';
-import { useState, type FormEvent } from 'react';
+import { Button, Stack, TextInput } from '@mantine/core';
+import type { FormEvent } from 'react';
 import { acceptSignIn } from '../../auth/session.ts';
 import { dismissSessionNotice } from '../../auth/session-store.ts';
+import { CurrentPasswordInput } from '../../components/password/CurrentPasswordInput.tsx';
 import { useCountdown } from '../../lib/use-countdown.ts';
+import { useFormFields } from '../../lib/use-form-fields.ts';
 import { trpc } from '../../trpc.ts';
 import { describeSignInError, type SignInProblem } from './sign-in-errors.ts';
 import { SignInProblemAlert } from './SignInProblemAlert.tsx';
@@ -15,67 +17,55 @@ interface CredentialsFormProps {
 }
 
 export function CredentialsForm({ onSecondFactor }: CredentialsFormProps) {
-  const [username, setUsername] = useState('');
-  const [password, setPassword] = useState('');
-  const [missing, setMissing] = useState<{ username?: string; password?: string }>({});
-  const [problem, setProblem] = useState<SignInProblem | null>(null);
   const countdown = useCountdown();
+  const waiting = countdown.secondsLeft > 0;
+  // While the server makes us wait, its refusal stays: it says why the button is disabled.
+  const form = useFormFields<{ username: string; password: string }, SignInProblem>({ username: '', password: '' }, { keepRefusal: waiting });
   const login = trpc.auth.login.useMutation();
 
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     dismissSessionNotice();
-    const nowMissing = {
-      ...(username.trim() ? {} : { username: 'Enter your username.' }),
-      ...(password ? {} : { password: 'Enter your password.' }),
-    };
-    setMissing(nowMissing);
-    if (nowMissing.username || nowMissing.password) return;
-    setProblem(null);
+    const { username, password } = form.values;
+    const complete = form.check({
+      username: username.trim() ? undefined : 'Enter your username.',
+      password: password ? undefined : 'Enter your password.',
+    });
+    if (!complete) return;
     login.mutate(
       { username: username.trim(), password },
       {
         onSuccess: (result) => {
           // The password is not needed any more; don't keep it in component state.
-          setPassword('');
+          form.reset('password');
           if (result.status === 'ok') acceptSignIn(result);
           else onSecondFactor({ challengeToken: result.challengeToken, methods: result.methods });
         },
         onError: (error) => {
           const refused = describeSignInError(error);
-          setProblem(refused);
+          form.refuse(refused);
           if (refused.retryAfterSeconds !== undefined) countdown.start(refused.retryAfterSeconds);
         },
       },
     );
   };
 
-  const waiting = countdown.secondsLeft > 0;
   return (
     <form onSubmit={submit} noValidate>
       <Stack gap="md">
-        {problem && <SignInProblemAlert problem={problem} secondsLeft={countdown.secondsLeft} />}
+        {form.refusal && <SignInProblemAlert problem={form.refusal} secondsLeft={countdown.secondsLeft} />}
         <TextInput
           label="Username"
           name="username"
           autoComplete="username"
           autoCapitalize="none"
           spellCheck={false}
-          value={username}
-          onChange={(e) => setUsername(e.currentTarget.value)}
-          error={missing.username}
+          {...form.field('username')}
           maxLength={64}
           data-autofocus
           autoFocus
         />
-        <PasswordInput
-          label="Password"
-          name="password"
-          autoComplete="current-password"
-          value={password}
-          onChange={(e) => setPassword(e.currentTarget.value)}
-          error={missing.password}
-        />
+        <CurrentPasswordInput label="Password" name="password" field={form.field('password')} />
         <Button type="submit" loading={login.isPending} disabled={waiting} fullWidth>
           Sign in
         </Button>

@@ -3,7 +3,7 @@
 import { Alert, Center, Paper, Stack, Title } from '@mantine/core';
 import { useCallback, useState } from 'react';
 import { Navigate, useSearchParams } from 'react-router-dom';
-import { safeNextPath } from '../../auth/safe-next.ts';
+import { returnPageName, safeNextPath } from '../../auth/safe-next.ts';
 import { useSessionState, type SessionNotice } from '../../auth/session-store.ts';
 import { PageLoader } from '../../components/PageLoader.tsx';
 import { BootstrapNotice } from './BootstrapNotice.tsx';
@@ -36,6 +36,7 @@ export function LoginPage() {
         <Stack gap="lg">
           <Title order={2}>Sign in</Title>
           {session.notice && <SessionNoticeAlert notice={session.notice} />}
+          {!session.notice && <ReturnToNotice next={params.get('next')} />}
           {challenge ? (
             <SecondFactorStep
               methods={challenge.methods}
@@ -65,8 +66,19 @@ function SessionNoticeAlert({ notice }: { notice: SessionNotice }) {
     );
   }
   return (
-    <Alert color={notice.kind === 'ended' ? 'orange' : 'yellow'} title={notice.kind === 'ended' ? 'Signed out' : 'Could not confirm your session'} data-testid="session-notice">
+    <Alert color={notice.kind === 'ended' ? 'orange' : 'yellow'} title={notice.title ?? (notice.kind === 'ended' ? 'Signed out' : 'Could not confirm your session')} data-testid="session-notice">
       {notice.message}
+    </Alert>
+  );
+}
+
+/** A signed-in screen was opened while signed out: say which, and that sign-in leads back there. */
+function ReturnToNotice({ next }: { next: string | null }) {
+  const page = returnPageName(next);
+  if (!page) return null;
+  return (
+    <Alert color="blue" role="status" data-testid="return-to-notice">
+      Sign in to open {page}. You will be taken there afterwards.
     </Alert>
   );
 }

@@ -4,6 +4,7 @@
 import { Anchor, Button, Stack, Switch, Text, TextInput, Title } from '@mantine/core';
 import { useState, type FormEvent } from 'react';
 import { useCountdown } from '../../lib/use-countdown.ts';
+import { useFormFields } from '../../lib/use-form-fields.ts';
 import { describeSignInError, type SignInProblem } from './sign-in-errors.ts';
 import { SignInProblemAlert } from './SignInProblemAlert.tsx';
 
@@ -30,28 +31,23 @@ export function SecondFactorStep({ methods, onSubmit, onCancel }: SecondFactorSt
   const offersTotp = methods.includes('totp');
   const offersBackup = methods.includes('backup_code');
   const [useBackup, setUseBackup] = useState(!offersTotp);
-  const [code, setCode] = useState('');
-  const [missing, setMissing] = useState<string | undefined>();
-  const [problem, setProblem] = useState<SignInProblem | null>(null);
   const [pending, setPending] = useState(false);
   const countdown = useCountdown();
+  // While the server makes us wait, its refusal stays: it says why the button is disabled.
+  const form = useFormFields<{ code: string }, SignInProblem>({ code: '' }, { keepRefusal: countdown.secondsLeft > 0 });
+  const problem = form.refusal;
 
   const submit = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
-    const value = normaliseCode(code);
-    if (!value) {
-      setMissing('Enter the code.');
-      return;
-    }
-    setMissing(undefined);
-    setProblem(null);
+    const value = normaliseCode(form.values.code);
+    if (!form.check({ code: value ? undefined : 'Enter the code.' })) return;
     setPending(true);
     try {
       await onSubmit(value);
     } catch (error) {
       const refused = describeSignInError(error);
-      setProblem(refused);
-      setCode('');
+      form.refuse(refused);
+      form.reset('code');
       if (refused.retryAfterSeconds !== undefined) countdown.start(refused.retryAfterSeconds);
     } finally {
       setPending(false);
@@ -60,8 +56,7 @@ export function SecondFactorStep({ methods, onSubmit, onCancel }: SecondFactorSt
 
   const switchMethod = (backup: boolean) => {
     setUseBackup(backup);
-    setCode('');
-    setMissing(undefined);
+    form.reset('code');
   };
 
   return (
@@ -86,9 +81,7 @@ export function SecondFactorStep({ methods, onSubmit, onCancel }: SecondFactorSt
               key={useBackup ? 'backup' : 'totp'}
               label="Code"
               name="code"
-              value={code}
-              onChange={(e) => setCode(e.currentTarget.value)}
-              error={missing}
+              {...form.field('code')}
               autoComplete={useBackup ? 'off' : 'one-time-code'}
               inputMode={useBackup ? 'text' : 'numeric'}
               autoCapitalize="none"

@@ -1,5 +1,5 @@
 // Why a sign-in step was refused, in words a person can act on. The API's messages are safe
-// to show (DESIGN §4); the ones we write ourselves say what to do next.
+// to show (docs/architecture.md §3); the ones we write ourselves say what to do next.
 import { TRPCClientError } from '@trpc/client';
 import { describeApiError, errorReasonOf, httpStatusOf, retryAfterOf } from '../../lib/api-errors.ts';
 

@@ -1,8 +1,12 @@
-// /settings: one tab per area of the account; each tab is a child route (/settings/security).
+// /settings: one tab per area of the account; each tab is a child route (/settings/security,
+// /settings/status).
 import { Stack, Tabs, Title } from '@mantine/core';
 import { Outlet, useLocation, useNavigate } from 'react-router-dom';
 
-export const SETTINGS_TABS = [{ value: 'security', label: 'Security' }] as const;
+export const SETTINGS_TABS = [
+  { value: 'security', label: 'Security' },
+  { value: 'status', label: 'Server status' },
+] as const;
 
 export function SettingsPage() {
   const navigate = useNavigate();

@@ -1,8 +1,9 @@
-// What the server says about itself (system.info): proves the HTTP link and shows whether
-// the installation still waits for its first admin.
+// What the server says about itself: whether the installation still waits for its first
+// admin (system.info, public) and, to signed-in users, version and uptime (system.status).
 import { Alert, Badge, Card, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import type { ReactNode } from 'react';
 import { formatDateTime, formatDuration } from '../../lib/format.ts';
+import { useSignedInUser } from '../../auth/signed-in-user.ts';
 import { trpc } from '../../trpc.ts';
 import { QueryStatus } from '../../components/QueryStatus.tsx';
 
@@ -11,6 +12,8 @@ const REFRESH_MS = 30_000;
 
 export function SystemInfoCard() {
   const info = trpc.system.info.useQuery(undefined, { refetchInterval: REFRESH_MS });
+  const signedIn = useSignedInUser() !== null;
+  const status = trpc.system.status.useQuery(undefined, { refetchInterval: REFRESH_MS, enabled: signedIn });
 
   return (
     <Card withBorder padding="lg" data-testid="system-info" aria-labelledby="system-info-title">
@@ -20,18 +23,31 @@ export function SystemInfoCard() {
       <QueryStatus query={info} loading="Loading server information…" failed="Server information unavailable" />
       {info.data && (
         <Stack gap="md">
+          <Text>
+            <Badge color="green" variant="light">
+              reachable
+            </Badge>
+          </Text>
           {info.data.bootstrapPending && (
             <Alert color="yellow" title="Setup pending: no users yet" data-testid="bootstrap-pending">
               Open the one-time invitation link printed by the server at first start to create the first admin.
             </Alert>
           )}
-          <SimpleGrid cols={{ base: 1, xs: 2 }} spacing="sm" component="dl" m={0}>
-            <InfoItem label="Version" value={info.data.version} />
-            <InfoItem label="Environment" value={<Badge variant="light">{info.data.environment}</Badge>} />
-            <InfoItem label="Database" value={info.data.database === 'pglite' ? 'PGlite (embedded)' : 'PostgreSQL'} />
-            <InfoItem label="Server time" value={formatDateTime(info.data.serverTime)} />
-            <InfoItem label="Uptime" value={formatDuration(info.data.uptimeSeconds)} />
-          </SimpleGrid>
+          {!signedIn && (
+            <Text size="sm" c="dimmed" data-testid="system-status-signed-out">
+              Sign in to see the version and uptime.
+            </Text>
+          )}
+          {signedIn && <QueryStatus query={status} loading="Loading server status…" failed="Server status unavailable" />}
+          {signedIn && status.data && (
+            <SimpleGrid cols={{ base: 1, xs: 2 }} spacing="sm" component="dl" m={0} data-testid="system-status">
+              <InfoItem label="Version" value={status.data.version} />
+              <InfoItem label="Environment" value={<Badge variant="light">{status.data.environment}</Badge>} />
+              <InfoItem label="Database" value={status.data.database === 'pglite' ? 'PGlite (embedded)' : 'PostgreSQL'} />
+              <InfoItem label="Server time" value={formatDateTime(status.data.serverTime)} />
+              <InfoItem label="Uptime" value={formatDuration(status.data.uptimeSeconds)} />
+            </SimpleGrid>
+          )}
         </Stack>
       )}
     </Card>

@@ -6,6 +6,7 @@ import { emailSchema, INVITATION_DEFAULT_HOURS, INVITATION_MAX_HOURS, type Role 
 import { useState, type FormEvent } from 'react';
 import { StepUpCancelled, useStepUp } from '../../../components/reauth/use-step-up.tsx';
 import { describeApiError, errorReasonOf, retryAfterOf } from '../../../lib/api-errors.ts';
+import { useFormFields } from '../../../lib/use-form-fields.ts';
 import { trpc } from '../../../trpc.ts';
 import { isRole, ROLE_DESCRIPTION, ROLE_OPTIONS } from '../roles.ts';
 import { NewInvitationLink } from './NewInvitationLink.tsx';
@@ -28,23 +29,15 @@ export function CreateInvitationCard() {
   const utils = trpc.useUtils();
   const create = trpc.invitation.create.useMutation();
   const { withStepUp, stepUpDialog } = useStepUp();
-  const [role, setRole] = useState<Role>('viewer');
-  const [email, setEmail] = useState('');
-  const [emailError, setEmailError] = useState<string | null>(null);
-  const [hours, setHours] = useState(String(INVITATION_DEFAULT_HOURS));
+  const form = useFormFields<{ role: Role; email: string; hours: string }>({ role: 'viewer', email: '', hours: String(INVITATION_DEFAULT_HOURS) });
+  const { role, email, hours } = form.values;
   const [created, setCreated] = useState<CreatedInvitation | null>(null);
-  const [error, setError] = useState<string | null>(null);
 
   const submit = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
-    setError(null);
     const trimmed = email.trim();
     const parsedEmail = trimmed ? emailSchema.safeParse(trimmed) : null;
-    if (parsedEmail && !parsedEmail.success) {
-      setEmailError('Enter a valid email address, or leave it empty.');
-      return;
-    }
-    setEmailError(null);
+    if (!form.check({ email: parsedEmail && !parsedEmail.success ? 'Enter a valid email address, or leave it empty.' : undefined })) return;
     // A new link replaces the one on screen; the admin was told it will not come back.
     setCreated(null);
     try {
@@ -53,9 +46,9 @@ export function CreateInvitationCard() {
         'Creating an invitation',
       );
       setCreated(invitation);
-      setEmail('');
+      form.reset('email');
     } catch (err) {
-      if (!(err instanceof StepUpCancelled)) setError(refusalMessage(err));
+      if (!(err instanceof StepUpCancelled)) form.refuse(refusalMessage(err));
     } finally {
       void utils.invitation.list.invalidate();
     }
@@ -78,7 +71,7 @@ export function CreateInvitationCard() {
               description="What the account may do"
               data={ROLE_OPTIONS}
               value={role}
-              onChange={(value) => isRole(value) && setRole(value)}
+              onChange={(value) => isRole(value) && form.set('role', value)}
               allowDeselect={false}
               w={200}
             />
@@ -87,9 +80,7 @@ export function CreateInvitationCard() {
               description="Only this address may accept"
               type="email"
               autoComplete="off"
-              value={email}
-              onChange={(e) => setEmail(e.currentTarget.value)}
-              error={emailError}
+              {...form.field('email')}
               w={280}
             />
             <Select
@@ -97,21 +88,21 @@ export function CreateInvitationCard() {
               description="Unused, the link then expires"
               data={EXPIRY_OPTIONS}
               value={hours}
-              onChange={(value) => value && setHours(value)}
+              onChange={(value) => value && form.set('hours', value)}
               allowDeselect={false}
               w={200}
             />
           </Group>
-          <Text size="sm" c={role === 'admin' ? 'orange.8' : 'dimmed'} fw={role === 'admin' ? 600 : undefined} data-testid="role-description">
+          <Text size="sm" c={role === 'admin' ? 'orange' : 'dimmed'} fw={role === 'admin' ? 600 : undefined} data-testid="role-description">
             {ROLE_DESCRIPTION[role]}
             {role === 'admin' && ' Invite an admin only when you are sure.'}
           </Text>
           <Button type="submit" loading={create.isPending} style={{ alignSelf: 'flex-start' }}>
             Create invitation
           </Button>
-          {error && (
+          {form.refusal && (
             <Alert color="red" role="alert" title="Invitation not created">
-              {error}
+              {form.refusal}
             </Alert>
           )}
         </Stack>

@@ -10,6 +10,7 @@ import { ROLE_COLOR, ROLE_LABEL } from '../roles.ts';
 import type { InvitationSummary } from './types.ts';
 import { QueryStatus } from '../../../components/QueryStatus.tsx';
 import { TableHead } from '../../../components/TableHead.tsx';
+import { ScrollTable } from '../../../components/ScrollTable.tsx';
 
 // Acceptances happen elsewhere; a slow refresh keeps the states honest without a reload.
 const REFRESH_MS = 30_000;
@@ -73,7 +74,7 @@ export function InvitationsTable() {
         <QueryStatus query={list} loading="Loading invitations…" failed="Invitations unavailable" />
         {list.data?.length === 0 && <Text c="dimmed">No invitations yet.</Text>}
         {list.data && list.data.length > 0 && (
-          <Table.ScrollContainer minWidth={820}>
+          <ScrollTable label="Invitations" minWidth={820} keepActionsInView>
             <Table verticalSpacing="sm" striped data-testid="invitations-table">
               <TableHead columns={['Role', 'For', 'Created', 'Status']} actions />
               <Table.Tbody>
@@ -133,7 +134,7 @@ export function InvitationsTable() {
                 })}
               </Table.Tbody>
             </Table>
-          </Table.ScrollContainer>
+          </ScrollTable>
         )}
       </Stack>
 

@@ -1,7 +1,9 @@
-// One security event: when, what, how serious, who (click to show only theirs), from where.
+// One security event: when, what (in words, the type underneath for whoever searches code),
+// how serious, who (click to show only theirs), from where, and the details as a sentence.
 import { Anchor, Badge, Table, Text } from '@mantine/core';
+import { describeSecurityEventDetails, securityEventLabel } from '@jutsu/shared';
 import { formatDateTime } from '../../../lib/format.ts';
-import { fullDetails, SEVERITY_COLOR, SEVERITY_LABEL, summariseDetails, type SecurityEvent } from './events.ts';
+import { SEVERITY_COLOR, SEVERITY_LABEL, type SecurityEvent } from './events.ts';
 
 interface SecurityEventRowProps {
   event: SecurityEvent;
@@ -9,7 +11,7 @@ interface SecurityEventRowProps {
 }
 
 export function SecurityEventRow({ event, onFilterUser }: SecurityEventRowProps) {
-  const details = summariseDetails(event.details);
+  const details = describeSecurityEventDetails(event.details);
   const failed = event.details.outcome === 'failure';
   const { userId, username } = event;
   return (
@@ -18,17 +20,20 @@ export function SecurityEventRow({ event, onFilterUser }: SecurityEventRowProps)
         <Text size="sm">{formatDateTime(event.createdAt)}</Text>
       </Table.Td>
       <Table.Td>
-        <Text size="sm" ff="monospace" fw={500}>
+        <Text size="sm" fw={600} c={failed ? 'red' : undefined}>
+          {securityEventLabel(event.type, event.details)}
+        </Text>
+        <Text size="xs" c="dimmed" ff="monospace">
           {event.type}
         </Text>
-        {failed && (
-          <Text size="xs" c="red.8" fw={600}>
-            refused
-          </Text>
-        )}
       </Table.Td>
-      <Table.Td>
-        <Badge color={SEVERITY_COLOR[event.severity]} variant={event.severity === 'info' ? 'light' : 'filled'}>
+      <Table.Td style={{ whiteSpace: 'nowrap' }}>
+        {/* Never cut to "WARNI…": the label keeps its full width. */}
+        <Badge
+          color={SEVERITY_COLOR[event.severity]}
+          variant={event.severity === 'info' ? 'light' : 'filled'}
+          styles={{ root: { overflow: 'visible', flexShrink: 0 }, label: { overflow: 'visible', textOverflow: 'clip' } }}
+        >
           {SEVERITY_LABEL[event.severity]}
         </Badge>
       </Table.Td>
@@ -48,8 +53,8 @@ export function SecurityEventRow({ event, onFilterUser }: SecurityEventRowProps)
           {event.ip ?? '—'}
         </Text>
       </Table.Td>
-      <Table.Td maw={360}>
-        <Text size="xs" c="dimmed" lineClamp={2} title={fullDetails(event.details) || undefined}>
+      <Table.Td maw={380}>
+        <Text size="sm" lineClamp={3} title={details || undefined}>
           {details || '—'}
         </Text>
       </Table.Td>

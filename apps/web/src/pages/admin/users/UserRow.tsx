@@ -9,10 +9,12 @@ interface UserRowProps {
   user: UserSummary;
   isSelf: boolean;
   busy: boolean;
+  /** Why disabling or demoting this account is not offered (the only active admin); null when it is. */
+  lastAdmin: string | null;
   onAction: (action: UserAction) => void;
 }
 
-export function UserRow({ user, isSelf, busy, onAction }: UserRowProps) {
+export function UserRow({ user, isSelf, busy, lastAdmin, onAction }: UserRowProps) {
   const nameId = `user-${user.id}-name`;
   const menu: UserAction[] = [
     user.disabledAt ? { kind: 'enable', user } : { kind: 'disable', user },
@@ -41,7 +43,8 @@ export function UserRow({ user, isSelf, busy, onAction }: UserRowProps) {
       <Table.Td>
         <Select
           aria-label={`Role of ${user.username}`}
-          data={ROLE_OPTIONS}
+          data={lastAdmin ? ROLE_OPTIONS.map((o) => ({ ...o, disabled: o.value !== 'admin' })) : ROLE_OPTIONS}
+          title={lastAdmin ?? undefined}
           value={user.role}
           allowDeselect={false}
           size="xs"
@@ -112,12 +115,26 @@ export function UserRow({ user, isSelf, busy, onAction }: UserRowProps) {
           </Menu.Target>
           <Menu.Dropdown>
             <Menu.Label>{user.username}</Menu.Label>
-            {menu.map((action) => (
-              <Menu.Item key={action.kind} color={action.kind === 'enable' || action.kind === 'unlock' ? undefined : 'red'} onClick={() => onAction(action)}>
-                {ACTION_LABEL[action.kind]}
-                {action.kind === 'enable' || action.kind === 'unlock' ? '' : '…'}
-              </Menu.Item>
-            ))}
+            {menu.map((action) => {
+              const harmless = action.kind === 'enable' || action.kind === 'unlock';
+              const blocked = action.kind === 'disable' ? lastAdmin : null;
+              // Not offered at all, and the menu says why (a disabled first item would leave the
+              // keyboard focus outside the menu, where Escape no longer closes it).
+              if (blocked) {
+                return (
+                  <Text key={action.kind} size="xs" c="dimmed" maw={260} px="sm" py={4} style={{ whiteSpace: 'normal' }} data-testid="user-action-disable-blocked">
+                    {blocked}
+                  </Text>
+                );
+              }
+              // `c` as well as `color`: Menu.Item draws a theme colour at its fixed shade 6, below AA on white.
+              return (
+                <Menu.Item key={action.kind} color={harmless ? undefined : 'red'} c={harmless ? undefined : 'red'} onClick={() => onAction(action)} data-testid={`user-action-${action.kind}`}>
+                  {ACTION_LABEL[action.kind]}
+                  {harmless ? '' : '…'}
+                </Menu.Item>
+              );
+            })}
           </Menu.Dropdown>
         </Menu>
       </Table.Td>

@@ -118,3 +118,13 @@ export function outcomeText(action: UserAction, result: unknown): string {
       return `Two-factor sign-in of ${name} was reset; ${sessions(count('sessionsRevoked'))} ended.`;
   }
 }
+
+/**
+ * Why taking admin rights away from this account is not offered (it is the only active admin:
+ * the server would refuse with LAST_ADMIN); null when it is allowed. The server checks again.
+ */
+export function lastAdminReason(user: UserSummary, users: readonly UserSummary[]): string | null {
+  if (user.role !== 'admin' || user.disabledAt !== null) return null;
+  const otherActiveAdmins = users.filter((u) => u.id !== user.id && u.role === 'admin' && u.disabledAt === null).length;
+  return otherActiveAdmins === 0 ? 'The only active admin cannot be disabled or lose the admin role: make another account an admin first.' : null;
+}

@@ -3,6 +3,7 @@ import { Card, Stack, Text, Title } from '@mantine/core';
 import { useSignedInUser } from '../../../auth/signed-in-user.ts';
 import { LazyChangePasswordForm } from '../../../components/password/LazyChangePasswordForm.tsx';
 import { PasskeysSection } from './passkeys/PasskeysSection.tsx';
+import { PasswordLockCard } from './PasswordLockCard.tsx';
 import { SessionsCard } from './SessionsCard.tsx';
 import { TwoFactorSection } from './two-factor/TwoFactorSection.tsx';
 
@@ -11,6 +12,7 @@ export function SecuritySettings() {
   if (!user) return null;
   return (
     <Stack gap="lg">
+      <PasswordLockCard />
       <SessionsCard />
       <TwoFactorSection />
       <PasskeysSection />

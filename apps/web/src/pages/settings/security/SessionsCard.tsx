@@ -1,12 +1,15 @@
-// Where this account is signed in: one row per session (device, address, times), this tab's
-// own session marked, and a way to end any other one, or all others at once.
+// Where this account is signed in: one row per session (name or browser, how it signed in,
+// address, first and last seen), this tab's own session marked, a name for any of them, and a
+// way to end any other one, or all others at once.
 import { Alert, Button, Card, Group, Table, Text, Title } from '@mantine/core';
 import { useState } from 'react';
 import { describeApiError } from '../../../lib/api-errors.ts';
 import { trpc } from '../../../trpc.ts';
-import { SessionRow } from './SessionRow.tsx';
+import { RenameSessionDialog } from './RenameSessionDialog.tsx';
+import { SessionRow, type SessionSummary } from './SessionRow.tsx';
 import { QueryStatus } from '../../../components/QueryStatus.tsx';
 import { TableHead } from '../../../components/TableHead.tsx';
+import { ScrollTable } from '../../../components/ScrollTable.tsx';
 
 // New sign-ins elsewhere show up without a reload, but this is no live feed.
 const REFRESH_MS = 30_000;
@@ -20,6 +23,7 @@ export function SessionsCard() {
   const sessions = trpc.auth.sessions.useQuery(undefined, { refetchInterval: REFRESH_MS });
   const utils = trpc.useUtils();
   const [outcome, setOutcome] = useState<string | null>(null);
+  const [naming, setNaming] = useState<SessionSummary | null>(null);
   const refreshList = () => void utils.auth.sessions.invalidate();
   const revoke = trpc.auth.revokeSession.useMutation({ onSettled: refreshList });
   const revokeOthers = trpc.auth.revokeOtherSessions.useMutation({
@@ -39,7 +43,7 @@ export function SessionsCard() {
             Sessions
           </Title>
           <Text size="sm" c="dimmed">
-            Devices and browsers signed in to this account. Revoke any you do not recognise.
+            Devices and browsers signed in to this account, with how each signed in. Name the ones you use; revoke any you do not recognise.
           </Text>
         </div>
         <Button
@@ -66,17 +70,19 @@ export function SessionsCard() {
           {describeApiError(failure)}
         </Alert>
       )}
+      <RenameSessionDialog key={naming?.id ?? 'none'} session={naming} onClose={() => setNaming(null)} />
       <QueryStatus query={sessions} loading="Loading sessions…" failed="Sessions unavailable" />
       {sessions.data && (
-        <Table.ScrollContainer minWidth={560}>
+        <ScrollTable label="Sessions" minWidth={760}>
           <Table verticalSpacing="sm" data-testid="sessions-table">
-            <TableHead columns={['Device', 'IP address', 'Signed in', 'Last active']} actions />
+            <TableHead columns={['Device', 'Signed in with', 'IP address', 'First seen', 'Last seen']} actions />
             <Table.Tbody>
               {rows.map((session) => (
                 <SessionRow
                   key={session.id}
                   session={session}
                   revoking={revoke.isPending && revoke.variables?.id === session.id}
+                  onRename={() => setNaming(session)}
                   onRevoke={() => {
                     setOutcome(null);
                     revoke.mutate({ id: session.id });
@@ -85,7 +91,7 @@ export function SessionsCard() {
               ))}
             </Table.Tbody>
           </Table>
-        </Table.ScrollContainer>
+        </ScrollTable>
       )}
     </Card>
   );

@@ -4,6 +4,7 @@ import { Badge, Button, Group, Stack, Table, Text } from '@mantine/core';
 import { formatDateTime } from '../../../../lib/format.ts';
 import type { PasskeyListItem } from './passkey-errors.ts';
 import { TableHead } from '../../../../components/TableHead.tsx';
+import { ScrollTable } from '../../../../components/ScrollTable.tsx';
 
 interface Props {
   passkeys: PasskeyListItem[];
@@ -16,17 +17,17 @@ interface Props {
 /** Where the passkey lives, as the authenticator reported it. */
 function storageLabel(p: PasskeyListItem): string {
   if (p.backedUp) return 'Synced';
-  return p.deviceType === 'multiDevice' ? 'Not backed up yet' : 'Single device';
+  return p.deviceType === 'multiDevice' ? 'Not synced yet' : 'Only on this device';
 }
 
 function storageHint(p: PasskeyListItem): string {
-  if (p.backedUp) return 'Backed up by a password manager or platform account; usable on your other devices too.';
-  return p.deviceType === 'multiDevice' ? 'Can sync to your other devices once it is backed up.' : 'Stays on this one device or security key.';
+  if (p.backedUp) return 'Saved in a password manager or platform account, so your other devices can use it too.';
+  return p.deviceType === 'multiDevice' ? 'Can sync to your other devices once it is backed up.' : 'Stays on the one device or security key that made it; lose that and this passkey is gone.';
 }
 
 export function PasskeysTable({ passkeys, removingId, onRename, onRemove }: Props) {
   return (
-    <Table.ScrollContainer minWidth={600}>
+    <ScrollTable label="Passkeys" minWidth={600}>
       <Table verticalSpacing="sm" data-testid="passkeys-table">
         <TableHead columns={['Name', 'Added', 'Last used']} actions />
         <Table.Tbody>
@@ -66,6 +67,6 @@ export function PasskeysTable({ passkeys, removingId, onRename, onRemove }: Prop
           ))}
         </Table.Tbody>
       </Table>
-    </Table.ScrollContainer>
+    </ScrollTable>
   );
 }

@@ -1,5 +1,6 @@
 // Why a change to the account's passkeys did not happen, in words a person can act on.
 import type { AppRouter } from '@jutsu/api/router';
+import { passkeyNameSchema } from '@jutsu/shared';
 import type { inferRouterOutputs } from '@trpc/server';
 import { browserPasskeyOutcome } from '../../../../components/reauth/passkey-prompt.ts';
 import { StepUpCancelled } from '../../../../components/reauth/use-step-up.tsx';
@@ -7,17 +8,13 @@ import { describeApiError, errorReasonOf, retryAfterOf } from '../../../../lib/a
 
 export type PasskeyListItem = inferRouterOutputs<AppRouter>['passkey']['list'][number];
 
-/** The longest name the server keeps (passkeyNameSchema). */
-export const PASSKEY_NAME_MAX = 64;
+export { PASSKEY_NAME_MAX } from '@jutsu/shared';
 
-/** What is wrong with a name before it is sent (the server checks the same). */
+/** What is wrong with a name before it is sent: the server's own schema, in friendlier words. */
 export function passkeyNameProblem(name: string): string | null {
-  const trimmed = name.trim();
-  if (!trimmed) return 'Give the passkey a name you will recognise, e.g. “Work laptop”.';
-  if (trimmed.length > PASSKEY_NAME_MAX) return `At most ${PASSKEY_NAME_MAX} characters.`;
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f-\u009f]/.test(trimmed)) return 'No control characters.';
-  return null;
+  if (!name.trim()) return 'Give the passkey a name you will recognise, e.g. “Work laptop”.';
+  const parsed = passkeyNameSchema.safeParse(name);
+  return parsed.success ? null : `${parsed.error.issues[0]?.message ?? 'Not a usable name'}.`;
 }
 
 /** null: nothing to report (the person cancelled the password prompt, or the page cancelled the passkey prompt). */

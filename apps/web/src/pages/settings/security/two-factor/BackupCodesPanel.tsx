@@ -101,7 +101,7 @@ export function BackupCodesPanel({ codes, title, note, onDone }: BackupCodesPane
         </Button>
       </Group>
       {copyState === 'copied' && (
-        <Text size="sm" c="green.8" role="status">
+        <Text size="sm" c="green" role="status">
           Copied to the clipboard.
         </Text>
       )}

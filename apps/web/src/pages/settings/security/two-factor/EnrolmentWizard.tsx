@@ -2,8 +2,9 @@
 // has it with one code. On success the server turns two-factor on and returns the backup
 // codes (step 3, BackupCodesPanel, shown by the caller).
 import { Alert, Box, Button, Group, Image, Stack, Text, TextInput, Title } from '@mantine/core';
-import { useState, type FormEvent } from 'react';
+import type { FormEvent } from 'react';
 import { formatClockTime } from '../../../../lib/format.ts';
+import { useFormFields } from '../../../../lib/use-form-fields.ts';
 import { trpc } from '../../../../trpc.ts';
 import { describeTwoFactorError, totpDigits, type TwoFactorProblem } from './two-factor-errors.ts';
 
@@ -43,26 +44,21 @@ function SecretText({ secret }: { secret: string }) {
 }
 
 export function EnrolmentWizard({ setup, onEnabled, onCancel, onRestart, restarting }: EnrolmentWizardProps) {
-  const [code, setCode] = useState('');
-  const [fieldError, setFieldError] = useState<string | undefined>();
-  const [problem, setProblem] = useState<TwoFactorProblem | null>(null);
   const enable = trpc.twoFactor.enable.useMutation();
+  // An expired setup stays explained (with its "Start again") however the code is edited.
+  const form = useFormFields<{ code: string }, TwoFactorProblem>({ code: '' }, { keepRefusal: (refusal) => refusal.restartSetup === true });
+  const problem = form.refusal;
 
   const verify = async (event: FormEvent) => {
     event.preventDefault();
-    const digits = totpDigits(code);
-    if (!digits) {
-      setFieldError('Enter the 6-digit code your app shows.');
-      return;
-    }
-    setFieldError(undefined);
-    setProblem(null);
+    const digits = totpDigits(form.values.code);
+    if (!form.check({ code: digits ? undefined : 'Enter the 6-digit code your app shows.' }) || !digits) return;
     try {
       const result = await enable.mutateAsync({ code: digits });
       onEnabled({ backupCodes: result.backupCodes, otherSessionsRevoked: result.otherSessionsRevoked });
     } catch (error) {
-      setProblem(describeTwoFactorError(error));
-      setCode('');
+      form.refuse(describeTwoFactorError(error));
+      form.reset('code');
     }
   };
 
@@ -92,9 +88,7 @@ export function EnrolmentWizard({ setup, onEnabled, onCancel, onRestart, restart
         <TextInput
           label="Code"
           name="code"
-          value={code}
-          onChange={(e) => setCode(e.currentTarget.value)}
-          error={fieldError}
+          {...form.field('code')}
           inputMode="numeric"
           autoComplete="one-time-code"
           spellCheck={false}

@@ -1,11 +1,13 @@
 // The two changes that need proof of the second factor itself: new backup codes (a code) and
 // turning two-factor off (the password and a code). A code is from the authenticator app or
 // one of the backup codes; the server tells them apart.
-import { Modal, PasswordInput, Stack, Text, TextInput } from '@mantine/core';
-import { useState, type FormEvent } from 'react';
+import { Modal, Stack, Text, TextInput } from '@mantine/core';
+import type { FormEvent } from 'react';
+import { useFormFields } from '../../../../lib/use-form-fields.ts';
 import { trpc } from '../../../../trpc.ts';
 import { describeTwoFactorError } from './two-factor-errors.ts';
 import { FormActions } from '../../../../components/FormActions.tsx';
+import { CurrentPasswordInput } from '../../../../components/password/CurrentPasswordInput.tsx';
 
 const CODE_DESCRIPTION = 'The 6-digit code from your authenticator app, or one of your backup codes.';
 
@@ -20,33 +22,25 @@ interface RegenerateProps {
 }
 
 export function RegenerateBackupCodesDialog({ opened, onClose, onRegenerated }: RegenerateProps) {
-  const [code, setCode] = useState('');
-  const [fieldError, setFieldError] = useState<string | undefined>();
-  const [error, setError] = useState<string | null>(null);
+  const form = useFormFields({ code: '' });
   const regenerate = trpc.twoFactor.regenerateBackupCodes.useMutation();
 
   const close = () => {
-    setCode('');
-    setFieldError(undefined);
-    setError(null);
+    form.reset();
     onClose();
   };
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    if (!codeValue(code)) {
-      setFieldError('Enter a code.');
-      return;
-    }
-    setFieldError(undefined);
-    setError(null);
+    const code = codeValue(form.values.code);
+    if (!form.check({ code: code ? undefined : 'Enter a code.' })) return;
     try {
-      const result = await regenerate.mutateAsync({ code: codeValue(code) });
-      setCode('');
+      const result = await regenerate.mutateAsync({ code });
+      form.reset('code');
       onRegenerated(result.backupCodes);
     } catch (err) {
-      setError(describeTwoFactorError(err).message);
-      setCode('');
+      form.refuse(describeTwoFactorError(err).message);
+      form.reset('code');
     }
   };
 
@@ -58,16 +52,14 @@ export function RegenerateBackupCodesDialog({ opened, onClose, onRegenerated }: 
           <TextInput
             label="Code"
             description={CODE_DESCRIPTION}
-            value={code}
-            onChange={(e) => setCode(e.currentTarget.value)}
-            error={fieldError}
+            {...form.field('code')}
             autoComplete="one-time-code"
             autoCapitalize="none"
             spellCheck={false}
             maxLength={64}
             data-autofocus
           />
-          <FormActions error={error} onCancel={close} submitLabel="Make new codes" pending={regenerate.isPending} />
+          <FormActions error={form.refusal} onCancel={close} submitLabel="Make new codes" pending={regenerate.isPending} />
         </Stack>
       </form>
     </Modal>
@@ -86,37 +78,26 @@ interface DisableProps {
 }
 
 export function DisableTwoFactorDialog({ opened, onClose, onDisabled }: DisableProps) {
-  const [password, setPassword] = useState('');
-  const [code, setCode] = useState('');
-  const [missing, setMissing] = useState<{ password?: string; code?: string }>({});
-  const [error, setError] = useState<string | null>(null);
+  const form = useFormFields({ password: '', code: '' });
   const disable = trpc.twoFactor.disable.useMutation();
 
   const close = () => {
-    setPassword('');
-    setCode('');
-    setMissing({});
-    setError(null);
+    form.reset();
     onClose();
   };
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    const nowMissing = {
-      ...(password ? {} : { password: 'Enter your password.' }),
-      ...(codeValue(code) ? {} : { code: 'Enter a code.' }),
-    };
-    setMissing(nowMissing);
-    if (nowMissing.password || nowMissing.code) return;
-    setError(null);
+    const { password } = form.values;
+    const code = codeValue(form.values.code);
+    if (!form.check({ password: password ? undefined : 'Enter your password.', code: code ? undefined : 'Enter a code.' })) return;
     try {
-      const result = await disable.mutateAsync({ password, code: codeValue(code) });
-      setPassword('');
-      setCode('');
+      const result = await disable.mutateAsync({ password, code });
+      form.reset('password', 'code');
       onDisabled({ otherSessionsRevoked: result.otherSessionsRevoked, mustChangePassword: result.mustChangePassword });
     } catch (err) {
-      setError(describeTwoFactorError(err).message);
-      setCode('');
+      form.refuse(describeTwoFactorError(err).message);
+      form.reset('code');
     }
   };
 
@@ -128,26 +109,17 @@ export function DisableTwoFactorDialog({ opened, onClose, onDisabled }: DisableP
             Signing in will need only your password. Every other session of this account is signed out, and your backup codes stop working. With one factor the password needs at least 15
             characters: if yours is shorter, you choose a new one next.
           </Text>
-          <PasswordInput
-            label="Password"
-            value={password}
-            onChange={(e) => setPassword(e.currentTarget.value)}
-            error={missing.password}
-            autoComplete="current-password"
-            data-autofocus
-          />
+          <CurrentPasswordInput label="Password" field={form.field('password')} data-autofocus />
           <TextInput
             label="Code"
             description={CODE_DESCRIPTION}
-            value={code}
-            onChange={(e) => setCode(e.currentTarget.value)}
-            error={missing.code}
+            {...form.field('code')}
             autoComplete="one-time-code"
             autoCapitalize="none"
             spellCheck={false}
             maxLength={64}
           />
-          <FormActions error={error} onCancel={close} submitLabel="Turn off two-factor" pending={disable.isPending} submitColor="red" />
+          <FormActions error={form.refusal} onCancel={close} submitLabel="Turn off two-factor" pending={disable.isPending} submitColor="red" />
         </Stack>
       </form>
     </Modal>

@@ -43,7 +43,7 @@ export function EnabledStatus({ status, onRegenerate, onDisable }: EnabledStatus
           <Table.Tr>
             <Table.Th>Backup codes left</Table.Th>
             <Table.Td>
-              <Text span size="sm" fw={low ? 700 : undefined} c={low ? 'orange.8' : undefined} data-testid="backup-codes-remaining">
+              <Text span size="sm" fw={low ? 700 : undefined} c={low ? 'orange' : undefined} data-testid="backup-codes-remaining">
                 {remaining}
               </Text>
               <Text span size="sm" c="dimmed">
