@@ -1,13 +1,18 @@
 import { defineConfig } from '@playwright/test';
 
 // Debian's Chromium (never a downloaded browser); the app runs built, behind nginx, one
-// fresh stack per spec file (see stack.ts).
+// fresh stack per spec file (see stack.ts); specs run two at a time, tests within one in order.
 export default defineConfig({
   testDir: './tests',
+  // A ledger of the run's secrets, and after the run a scan of every log and database for them.
+  globalSetup: './global-setup.ts',
+  globalTeardown: './global-teardown.ts',
   timeout: 60_000,
   expect: { timeout: 10_000 },
   fullyParallel: false,
-  workers: 1,
+  // Two spec files at a time, each with its own stack: most of a spec's time is spent waiting
+  // (argon2, timers, the live socket), so two share two cores well.
+  workers: 2,
   retries: 0,
   reporter: [['list'], ['json', { outputFile: process.env.PLAYWRIGHT_JSON_OUTPUT_NAME ?? 'test-results/report.json' }]],
   outputDir: './test-results',

@@ -5,6 +5,9 @@ import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
 
 export async function scanQrCode(code: Locator, margin = 24): Promise<string> {
+  // A person scrolls the code onto the screen before pointing a camera at it; a clip
+  // outside the viewport would be blank.
+  await code.scrollIntoViewIfNeeded();
   const box = await code.boundingBox();
   if (!box) throw new Error('the QR code is not on screen');
   const shot = await code.page().screenshot({

@@ -7,6 +7,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { keepStackArtifacts, recordStackSecrets } from './leaks/keep.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -30,7 +31,7 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function waitFor(url: string, proc: ChildProcess, log: () => string, timeoutMs = 30_000): Promise<void> {
+async function waitFor(url: string, proc: ChildProcess, log: () => string, timeoutMs = 90_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (proc.exitCode !== null) throw new Error(`process exited early:\n${log()}`);
@@ -62,21 +63,23 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
   const [apiPort, webPort] = [await freePort(), await freePort()];
   const baseURL = `http://localhost:${webPort}`;
   let out = '';
+  const apiEnv: Record<string, string | undefined> = {
+    PATH: process.env.PATH,
+    NODE_ENV: 'production',
+    PORT: String(apiPort),
+    HOST: '127.0.0.1',
+    PUBLIC_URL: baseURL,
+    PGLITE_DIR: path.join(dir, 'pglite'),
+    SECRET_KEY: randomBytes(48).toString('base64'),
+    ENCRYPTION_KEYS: `e2e:${randomBytes(32).toString('base64')}`,
+    TRUSTED_PROXIES: '127.0.0.1',
+    LOG_LEVEL: 'info',
+    ...env,
+  };
+  recordStackSecrets(apiEnv);
   const api = spawn(process.execPath, [path.join(root, 'apps/api/dist/main.js'), 'serve'], {
     cwd: dir,
-    env: {
-      PATH: process.env.PATH,
-      NODE_ENV: 'production',
-      PORT: String(apiPort),
-      HOST: '127.0.0.1',
-      PUBLIC_URL: baseURL,
-      PGLITE_DIR: path.join(dir, 'pglite'),
-      SECRET_KEY: randomBytes(48).toString('base64'),
-      ENCRYPTION_KEYS: `e2e:${randomBytes(32).toString('base64')}`,
-      TRUSTED_PROXIES: '127.0.0.1',
-      LOG_LEVEL: 'info',
-      ...env,
-    },
+    env: apiEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   api.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -90,6 +93,8 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
   nginx.stderr!.on('data', (d: Buffer) => (nginxOut += d.toString()));
   const stop = async () => {
     await Promise.all([stopProc(nginx), stopProc(api)]);
+    // Logs and the database outlive the stack, for the leak scan after the run.
+    keepStackArtifacts({ apiLog: out, nginxLog: nginxOut, nginxDir, databaseUrl: env.DATABASE_URL, pgliteDir: path.join(dir, 'pglite') });
     fs.rmSync(dir, { recursive: true, force: true });
   };
   try {

@@ -1,10 +1,12 @@
 // "This wasn't me", as the owner meets it: a sign-in from a browser the account has not used
 // before sends a mail (to a real SMTP server in this test) with a one-time link. Opening the
 // link changes nothing; pressing the button signs out every session (the stranger's page goes
-// to the login page live), the link never works again, and the next sign-in must choose a new
-// password.
-import { expect, test, type Browser, type Page } from '@playwright/test';
+// to the login page live) and pauses password sign-in, which only the page holding the link can
+// resume by choosing a new password; the link never works again.
+import { expect, test, type Browser, type Page } from '../fixtures.ts';
 import { mailText, startSmtp, type TestSmtp } from '../../apps/api/src/testing/smtp.ts';
+import { keepLog } from '../leaks/keep.ts';
+import { recordSecret } from '../leaks/ledger.ts';
 import { startStack, type Stack } from '../stack.ts';
 import { makeLocalCertificate } from '../tls.ts';
 
@@ -23,12 +25,13 @@ async function signInOnNewBrowser(browser: Browser, stack: Stack, password = PAS
 
 test.describe('this wasn’t me', () => {
   let smtp: TestSmtp;
+  let smtpLog = '';
   let stack: Stack;
   test.beforeAll(async () => {
     // Production mail needs TLS (STARTTLS required): the SMTP server offers it with a local
     // certificate the API is told to trust.
     const tls = makeLocalCertificate();
-    smtp = await startSmtp({ tls });
+    smtp = await startSmtp({ tls, log: (line) => (smtpLog += `${line}\n`) });
     stack = await startStack({
       ADMIN_USERNAME: OWNER,
       ADMIN_PASSWORD: PASSWORD,
@@ -41,9 +44,10 @@ test.describe('this wasn’t me', () => {
   test.afterAll(async () => {
     await stack?.stop();
     await smtp?.close();
+    keepLog('smtp', smtpLog);
   });
 
-  test('the mailed link does nothing until pressed, then signs out everyone, once; the next sign-in needs a new password', async ({ browser }) => {
+  test('the mailed link does nothing until pressed, then signs out everyone, once; only its holder sets the new password', async ({ browser }) => {
     // The owner's usual browser: the account's first device, nothing is sent.
     const owner = await signInOnNewBrowser(browser, stack);
     await expect(owner.getByRole('button', { name: `Account menu for ${OWNER}` })).toBeVisible();
@@ -56,6 +60,7 @@ test.describe('this wasn’t me', () => {
     expect(mail.to).toEqual(['owner@example.test']);
     const link = /(http\S+\/not-me\/[A-Za-z0-9_-]+)/.exec(mailText(mail.raw))?.[1];
     expect(link, 'the mail holds a not-me link').toBeTruthy();
+    recordSecret('not-me token', new URL(link!).pathname.split('/').pop());
     expect(new URL(link!).origin).toBe(stack.baseURL);
 
     // Opening it (as a mail scanner would) changes nothing.
@@ -73,25 +78,26 @@ test.describe('this wasn’t me', () => {
     await expect(stranger).toHaveURL(/\/login/, { timeout: 15_000 });
     await expect(stranger.getByRole('alert').or(stranger.getByRole('status')).first()).toContainText('reported as not yours');
 
+    // The stranger knows the password, but password sign-in waits for the link's holder.
+    const blocked = await signInOnNewBrowser(browser, stack);
+    await expect(blocked.getByRole('alert')).toContainText('Password sign-in is paused');
+
+    // The owner chooses the new password on the page that holds the link.
+    await owner.getByLabel('New password', { exact: true }).fill(NEW_PASSWORD);
+    await owner.getByLabel('Confirm new password').fill(NEW_PASSWORD);
+    await owner.getByRole('button', { name: 'Set new password' }).click();
+    await expect(owner.getByTestId('password-reset-done')).toBeVisible();
+    // …and is told by mail that the password changed.
+    await smtp.waitFor(/your password was changed/);
+
     // The link is spent.
     await owner.goto(link!);
     await owner.getByRole('button', { name: 'It wasn’t me: sign out everywhere' }).click();
     await expect(owner.getByRole('alert')).toContainText('This link is not valid any more');
 
-    // The password still opens the account, but only to choose a new one.
-    await owner.goto(`${stack.baseURL}/login`);
-    await owner.getByLabel('Username').fill(OWNER);
-    await owner.getByLabel('Password', { exact: true }).fill(PASSWORD);
-    await owner.getByRole('button', { name: 'Sign in', exact: true }).click();
-    await expect(owner.getByTestId('forced-password-change')).toBeVisible();
-    await owner.getByLabel('Current password').fill(PASSWORD);
-    await owner.getByLabel('New password', { exact: true }).fill(NEW_PASSWORD);
-    await owner.getByLabel('Confirm new password').fill(NEW_PASSWORD);
-    await owner.getByRole('button', { name: 'Change password' }).click();
-    await expect(owner.getByTestId('forced-password-change')).toHaveCount(0);
-    await expect(owner.getByRole('button', { name: `Account menu for ${OWNER}` })).toBeVisible();
-
-    // The stranger's copy of the old password is worthless now.
+    // The new password opens the account; the stranger's copy of the old one is worthless.
+    const back = await signInOnNewBrowser(browser, stack, NEW_PASSWORD);
+    await expect(back.getByRole('button', { name: `Account menu for ${OWNER}` })).toBeVisible();
     const again = await signInOnNewBrowser(browser, stack);
     await expect(again.getByRole('alert')).toContainText('Incorrect username or password.');
   });

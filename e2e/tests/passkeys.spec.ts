@@ -7,7 +7,7 @@
 // suggestions. Where a step is about the button, presence simulation is switched off first, so
 // the autofill request stays pending like a real one nobody has chosen from yet; one step
 // leaves it on to check the autofill sign-in itself.
-import { expect, test, type CDPSession, type Page } from '@playwright/test';
+import { expect, test, type CDPSession, type Page } from '../fixtures.ts';
 import { startStack, type Stack } from '../stack.ts';
 
 const OWNER = 'owner';

@@ -1,18 +1,13 @@
 // Signing in as a person does it: typing into the form, through nginx, with the refresh
 // cookie, the live session event and the password policy all real. Two browser contexts are
 // two devices (separate cookie jars, so separate sessions).
-import { expect, test, type Browser, type Page } from '@playwright/test';
+import { expect, test, type Browser, type Page } from '../fixtures.ts';
+import { signIn } from '../people.ts';
 import { startStack, type Stack } from '../stack.ts';
 
 const OWNER = 'owner';
 const PASSWORD = 'lantern orbit cactus meadow';
 const NEW_PASSWORD = 'quiet harbour violin ember drift';
-
-async function signIn(page: Page, password = PASSWORD, username = OWNER): Promise<void> {
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password', { exact: true }).fill(password);
-  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-}
 
 /** A second device: its own cookie jar, signed in on the security settings. */
 async function signInOnNewDevice(browser: Browser, stack: Stack, password = PASSWORD): Promise<Page> {
@@ -20,7 +15,7 @@ async function signInOnNewDevice(browser: Browser, stack: Stack, password = PASS
   const page = await context.newPage();
   await page.goto(`${stack.baseURL}/settings/security`);
   await expect(page).toHaveURL(/\/login\?next=/);
-  await signIn(page, password);
+  await signIn(page, OWNER, password);
   await expect(page).toHaveURL(/\/settings\/security$/);
   return page;
 }
@@ -48,7 +43,7 @@ test.describe('sessions across devices', () => {
     // The form appears once the page has asked the refresh cookie for a session (none here).
     await expect(page.getByRole('button', { name: 'Sign in', exact: true })).toBeVisible();
     await page.screenshot({ path: 'test-results/sign-in-login-page.png', fullPage: true });
-    await signIn(page, 'not the right password');
+    await signIn(page, OWNER, 'not the right password');
     await expect(page.getByRole('alert')).toContainText('Incorrect username or password.');
     await expect(page).toHaveURL(/\/login$/);
     await page.context().close();
@@ -58,7 +53,7 @@ test.describe('sessions across devices', () => {
     first = await (await browser.newContext()).newPage();
     await first.goto(`${stack.baseURL}/settings/security`);
     await expect(first).toHaveURL(/\/login\?next=%2Fsettings%2Fsecurity$/);
-    await signIn(first);
+    await signIn(first, OWNER, PASSWORD);
     await expect(first).toHaveURL(/\/settings\/security$/);
     await expect(first.getByRole('button', { name: `Account menu for ${OWNER}` })).toBeVisible();
     await expect(sessionRows(first)).toHaveCount(1);
@@ -118,9 +113,9 @@ test.describe('sessions across devices', () => {
     await expect(second.getByRole('alert')).toContainText('Your session was ended because the password was changed');
 
     // The old password is gone; the new one works.
-    await signIn(second, PASSWORD);
+    await signIn(second, OWNER, PASSWORD);
     await expect(second.getByRole('alert')).toContainText('Incorrect username or password.');
-    await signIn(second, NEW_PASSWORD);
+    await signIn(second, OWNER, NEW_PASSWORD);
     await expect(second).toHaveURL(/\/settings\/security$/);
   });
 
@@ -157,7 +152,7 @@ test.describe('per-address sign-in limit', () => {
     // limit (5 r/s, burst 10) out of the picture.
     for (let attempt = 1; attempt <= 6; attempt++) {
       const answer = page.waitForResponse((r) => r.url().endsWith('/api/auth/auth.login'));
-      await signIn(page, 'wrong password', `nobody-${attempt}`);
+      await signIn(page, `nobody-${attempt}`, 'wrong password');
       const response = await answer;
       if (attempt < 6) {
         expect(response.status(), `attempt ${attempt}`).toBe(401);

@@ -1,10 +1,15 @@
-// The foundation seen by a person: the app through nginx, with the live heartbeat.
-import { expect, test } from '@playwright/test';
+// The foundation seen by a person: the app through nginx, with the live heartbeat. The status
+// page stays public at /status; signed in, it is Settings → Server status (/settings/status),
+// and "/" is the dashboard's Overview instead.
+import { expect, test } from '../fixtures.ts';
 import { startStack, type Stack } from '../stack.ts';
+
+const OWNER = 'owner';
+const PASSWORD = 'lantern orbit cactus meadow';
 
 let stack: Stack;
 test.beforeAll(async () => {
-  stack = await startStack();
+  stack = await startStack({ ADMIN_USERNAME: OWNER, ADMIN_PASSWORD: PASSWORD });
 });
 test.afterAll(async () => stack?.stop());
 
@@ -15,13 +20,34 @@ test('opens the app through nginx and sees the live heartbeat', async ({ page })
   });
   const res = await page.goto(`${stack.baseURL}/status`);
   expect(res?.status()).toBe(200);
-  await expect(page.getByTestId('system-info')).toContainText('PGlite (embedded)');
+  // Signed out: reachable, and no version or deployment facts (those are for signed-in users).
+  await expect(page.getByTestId('system-info')).toContainText('reachable');
+  await expect(page.getByTestId('system-status-signed-out')).toBeVisible();
+  await expect(page.getByTestId('system-info')).not.toContainText('PGlite');
   await expect(page.getByTestId('ws-status')).toHaveText(/connected/i);
   await expect(page.getByTestId('heartbeat')).toContainText(/beat #\d+/);
   const first = await page.getByTestId('heartbeat').textContent();
   await expect(page.getByTestId('heartbeat')).not.toHaveText(first ?? '', { timeout: 15_000 });
   await page.screenshot({ path: 'test-results/status.png', fullPage: true });
   expect(violations).toEqual([]);
+});
+
+test('signed out, "/" asks to sign in; signed in, it is the Overview and status is under Settings', async ({ page }) => {
+  await page.goto(`${stack.baseURL}/`);
+  await expect(page).toHaveURL(/\/login$/);
+  await page.getByLabel('Username').fill(OWNER);
+  await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await expect(page).toHaveURL(/\/overview$/);
+  const nav = page.getByRole('navigation', { name: 'Main navigation' });
+  await nav.getByRole('link', { name: 'Server status', exact: true }).click();
+  await expect(page).toHaveURL(/\/settings\/status$/);
+  await expect(nav.getByRole('link', { name: 'Server status', exact: true })).toHaveAttribute('aria-current', 'page');
+  await expect(page.getByTestId('system-info')).toContainText('reachable');
+  await expect(page.getByTestId('ws-status')).toHaveText(/connected/i);
+  // The old address still works for a signed-in person too.
+  await page.goto(`${stack.baseURL}/status`);
+  await expect(page.getByTestId('system-info')).toContainText('reachable');
 });
 
 test('nginx and the API both send the hardening headers', async ({ request }) => {

@@ -2,7 +2,7 @@
 // 5 s instead of 15 min and the server itself answers REAUTH_REQUIRED. The person cancels
 // once (nothing is created), then confirms with a wrong and the right password, and the
 // change goes through; the security log shows the confirmation.
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type Page } from '../fixtures.ts';
 import { startStack, type Stack } from '../stack.ts';
 
 const ADMIN = 'chief';
@@ -66,6 +66,7 @@ test.describe('step-up before a sensitive change', () => {
     await page.getByRole('dialog', { name: 'Revoke this invitation?' }).getByRole('button', { name: 'Revoke invitation' }).click();
     // Revoking is not behind step-up (it only takes access away): no password asked.
     await expect(dialog).toHaveCount(0);
+    await expect(page.getByText('invitation was revoked; its link no longer works.')).toBeVisible();
     await expect(pending).toHaveCount(0);
 
     await mainNav(page).getByRole('link', { name: 'Security log' }).click();

@@ -3,7 +3,7 @@
 // someone copying them down. The server takes each 30 s TOTP step once per account, so a
 // sign-in after enrolling waits for a later step instead of retrying.
 import fs from 'node:fs';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type Page } from '../fixtures.ts';
 import { generate } from 'otplib';
 import { scanQrCode } from '../qr.ts';
 import { startStack, type Stack } from '../stack.ts';
