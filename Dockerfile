@@ -1,12 +1,13 @@
 # syntax=docker/dockerfile:1
-# Jutsu Labs API + SPA image (DESIGN §7): multi-stage, non-root, migrations at start.
+# Jutsu Labs API + SPA image (docs/architecture.md §1): multi-stage, non-root, migrations at start.
 #   docker build -t jutsu-labs .        (BuildKit, the default since Docker 23)
 # The runtime image keeps the repository layout (apps/api/dist, apps/web/dist,
 # prisma/migrations, pnpm's node_modules links) because the API finds the SPA and
 # the migrations by walking up from its bundle, exactly as `pnpm start` does.
 
-# Node >= 20.19 (package.json engines); the 20 line on bookworm is past that.
-FROM node:20-bookworm-slim AS base
+# Node 24, the current LTS (20 left security support in April 2026). The code also
+# runs on Node >= 20.19 (package.json engines), which development machines may still use.
+FROM node:24-bookworm-slim AS base
 # corepack fetches the pnpm version pinned (with its hash) in package.json.
 ENV COREPACK_ENABLE_DOWNLOAD_PROMPT=0 \
     TURBO_TELEMETRY_DISABLED=1 \
@@ -58,10 +59,14 @@ RUN rm -rf node_modules apps/*/node_modules packages/*/node_modules e2e/node_mod
 # Correctness over size: the whole built tree is copied (sources included, ~0.5 GB
 # with node_modules); only devDependencies, the pnpm store and pnpm itself are left
 # behind. Files stay root-owned, so the app cannot rewrite its own code.
-FROM node:20-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production \
     PORT=8080
 WORKDIR /app
+# pg_dump/pg_restore for `jutsu backup` (Debian bookworm's 15, matching the compose database).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends postgresql-client \
+ && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system --gid 10001 jutsu \
  && useradd --system --uid 10001 --gid 10001 --home-dir /nonexistent --no-create-home \
             --shell /usr/sbin/nologin jutsu
@@ -73,7 +78,7 @@ VOLUME ["/app/data"]
 # Numeric, so orchestrators can verify runAsNonRoot.
 USER 10001:10001
 EXPOSE 8080
-# No curl in slim images; Node 20 has fetch. /healthz is liveness only (no DB).
+# No curl in slim images; Node has fetch. /healthz is liveness only (no DB).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 ENTRYPOINT ["/app/docker/entrypoint.sh"]

@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# nginx in front of the API, for docker-compose.yml (DESIGN §5, §7).
+# nginx in front of the API, for docker-compose.yml (docs/architecture.md §1, §6).
 #   docker build -f docker/nginx.Dockerfile -t jutsu-labs-nginx .
 # Same template as the local e2e runs (docker/nginx.conf.template), rendered at
 # start with HSTS on. nginx-unprivileged runs as uid 101, listens on 8080 and has a
@@ -7,37 +7,28 @@
 FROM nginxinc/nginx-unprivileged:stable-alpine
 
 COPY docker/nginx.conf.template /etc/nginx/jutsu/nginx.conf.template
+COPY --chmod=0755 docker/nginx-render.sh /usr/local/bin/jutsu-nginx-render
 
-# Renders the template with sed (same substitution as scripts/nginx-local.sh),
-# checks it, then runs nginx in the foreground as PID 1.
+# Renders the template (same renderer as scripts/nginx-local.sh), checks it, then
+# runs nginx in the foreground as PID 1. NGINX_REAL_IP_FROM / NGINX_REAL_IP_HEADER
+# (unset by default) name the tunnel in front and its client-IP header. TLS_CERT /
+# TLS_KEY (paths of a mounted certificate and key, unset by default) make nginx serve
+# https itself, for installs that are not behind a TLS-terminating tunnel.
 COPY --chmod=0755 <<'EOF' /usr/local/bin/jutsu-nginx
 #!/bin/sh
 set -eu
 : "${LISTEN_PORT:=8080}"
 : "${UPSTREAM:=api:8080}"
 : "${TEMP_DIR:=/tmp/nginx}"
-# Production only: the site is served over https by the tunnel/TLS terminator.
-HSTS_LINE='add_header Strict-Transport-Security "max-age=31536000; includeSubDomains" always;'
-
-# Values are pasted into nginx syntax unquoted: accept only safe shapes.
-case "$LISTEN_PORT" in ''|*[!0-9.:]*) echo "jutsu-nginx: bad LISTEN_PORT" >&2; exit 64 ;; esac
-case "$UPSTREAM" in ''|*[!A-Za-z0-9.:-]*) echo "jutsu-nginx: bad UPSTREAM" >&2; exit 64 ;; esac
 case "$TEMP_DIR" in /*) ;; *) echo "jutsu-nginx: TEMP_DIR must be absolute" >&2; exit 64 ;; esac
 case "$TEMP_DIR" in *[!A-Za-z0-9._/-]*) echo "jutsu-nginx: bad TEMP_DIR" >&2; exit 64 ;; esac
-
 for d in client_body_temp proxy_temp fastcgi_temp uwsgi_temp scgi_temp logs; do
   mkdir -p "$TEMP_DIR/$d"
 done
-sed -e "s|\${LISTEN_PORT}|${LISTEN_PORT}|g" \
-    -e "s|\${UPSTREAM}|${UPSTREAM}|g" \
-    -e "s|\${TEMP_DIR}|${TEMP_DIR}|g" \
-    -e "s|\${HSTS_LINE}|${HSTS_LINE}|g" \
-    -e "s|\${ACCESS_LOG}|/dev/stdout|g" \
-    /etc/nginx/jutsu/nginx.conf.template >"$TEMP_DIR/nginx.conf"
-if grep -qE '\$\{(LISTEN_PORT|UPSTREAM|TEMP_DIR|HSTS_LINE|ACCESS_LOG)\}' "$TEMP_DIR/nginx.conf"; then
-  echo "jutsu-nginx: unrendered placeholder in $TEMP_DIR/nginx.conf" >&2
-  exit 70
-fi
+# Production only: the site is served over https, by the tunnel/TLS terminator or (TLS_CERT) by nginx.
+LISTEN_PORT=$LISTEN_PORT UPSTREAM=$UPSTREAM TEMP_DIR=$TEMP_DIR ACCESS_LOG=/dev/stdout \
+  HSTS_LINE='add_header Strict-Transport-Security "max-age=31536000; includeSubDomains" always;' \
+  jutsu-nginx-render /etc/nginx/jutsu/nginx.conf.template "$TEMP_DIR/nginx.conf"
 nginx -t -q -c "$TEMP_DIR/nginx.conf" -p "$TEMP_DIR/"
 exec nginx -c "$TEMP_DIR/nginx.conf" -p "$TEMP_DIR/" -g 'daemon off;'
 EOF

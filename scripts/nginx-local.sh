@@ -4,6 +4,10 @@
 #
 #   scripts/nginx-local.sh <listen_port> <upstream_host:port> <temp_dir>
 #
+# NGINX_REAL_IP_FROM / NGINX_REAL_IP_HEADER in the environment configure a trusted
+# proxy in front, as in the image (see docker/nginx-render.sh). TLS_CERT / TLS_KEY
+# (absolute paths) serve https instead, with HSTS, as the image does with them.
+#
 # Renders <temp_dir>/nginx.conf, checks it with `nginx -t`, then execs nginx
 # (so the caller's PID is nginx's: send it SIGTERM/SIGQUIT to stop it).
 # Listens on 127.0.0.1 only. Works as root and as an unprivileged user.
@@ -41,21 +45,12 @@ for d in client_body_temp proxy_temp fastcgi_temp uwsgi_temp scgi_temp logs; do
   mkdir -p "$temp_dir/$d"
 done
 
-# sed, not envsubst: envsubst may be missing and would also eat nginx's own $vars
-# if misused. `|` is the sed delimiter; the values were validated above and
-# cannot contain it, `&` or `\`.
 conf=$temp_dir/nginx.conf
-sed -e "s|\${LISTEN_PORT}|127.0.0.1:${listen_port}|g" \
-    -e "s|\${UPSTREAM}|${upstream}|g" \
-    -e "s|\${TEMP_DIR}|${temp_dir}|g" \
-    -e "s|\${HSTS_LINE}||g" \
-    -e "s|\${ACCESS_LOG}|${temp_dir}/access.log|g" \
-    "$template" >"$conf.tmp"
-if grep -nE '\$\{(LISTEN_PORT|UPSTREAM|TEMP_DIR|HSTS_LINE|ACCESS_LOG)\}' "$conf.tmp" >&2; then
-  echo "nginx-local: unrendered placeholder left in $conf.tmp" >&2
-  exit 70
-fi
-mv "$conf.tmp" "$conf"
+hsts=''
+[[ -z ${TLS_CERT:-} ]] || hsts='add_header Strict-Transport-Security "max-age=31536000; includeSubDomains" always;'
+LISTEN_PORT=127.0.0.1:$listen_port UPSTREAM=$upstream TEMP_DIR=$temp_dir \
+  ACCESS_LOG=$temp_dir/access.log HSTS_LINE=$hsts \
+  sh "$repo_root/docker/nginx-render.sh" "$template" "$conf"
 
 "$nginx_bin" -t -q -c "$conf" -p "$temp_dir/"
 exec "$nginx_bin" -c "$conf" -p "$temp_dir/" -g 'daemon off;'
