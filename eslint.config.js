@@ -16,4 +16,11 @@ export default tseslint.config(
       eqeqeq: ['error', 'always', { null: 'ignore' }],
     },
   },
+  {
+    // Specs take `test` from e2e/fixtures.ts, whose contexts feed the leak scan's ledger.
+    files: ['e2e/tests/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [{ name: '@playwright/test', importNames: ['test'], message: "Import test from '../fixtures.ts' (the leak scan watches its browser contexts)." }] }],
+    },
+  },
 );
