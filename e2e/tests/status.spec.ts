@@ -1,6 +1,7 @@
 // The foundation seen by a person: the app through nginx, with the live heartbeat. The status
 // page stays public at /status; signed in, it is Settings → Server status (/settings/status),
 // and "/" is the dashboard's Overview instead.
+import { gzipSync } from 'node:zlib';
 import { expect, test } from '../fixtures.ts';
 import { startStack, type Stack } from '../stack.ts';
 
@@ -48,6 +49,23 @@ test('signed out, "/" asks to sign in; signed in, it is the Overview and status 
   // The old address still works for a signed-in person too.
   await page.goto(`${stack.baseURL}/status`);
   await expect(page.getByTestId('system-info')).toContainText('reachable');
+});
+
+test('the login page loads at most 200 KB of JavaScript (gzip) and none of the password-strength dictionaries', async ({ page }) => {
+  // The budget of issue "speed and memory", measured as bench/run.mjs does (gzip level 9 of
+  // each script), but on what the browser really fetched, lazy chunks included.
+  const scripts: { url: string; body: Promise<Buffer> }[] = [];
+  page.on('response', (res) => {
+    if (res.request().resourceType() === 'script') scripts.push({ url: res.url(), body: res.body() });
+  });
+  await page.goto(`${stack.baseURL}/login`);
+  await expect(page.getByRole('button', { name: 'Sign in', exact: true })).toBeVisible();
+  await page.waitForLoadState('networkidle');
+  const sizes = await Promise.all(scripts.map(async (s) => ({ url: s.url, gzip: gzipSync(await s.body, { level: 9 }).length })));
+  expect(sizes.length).toBeGreaterThan(0);
+  expect(sizes.map((s) => s.url).filter((u) => /password-policy|zxcvbn/.test(u))).toEqual([]);
+  const total = sizes.reduce((n, s) => n + s.gzip, 0);
+  expect(total, sizes.map((s) => `${s.url} ${s.gzip}`).join('\n')).toBeLessThanOrEqual(200 * 1024);
 });
 
 test('nginx and the API both send the hardening headers', async ({ request }) => {

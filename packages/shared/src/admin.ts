@@ -1,7 +1,7 @@
 // Inputs of invitation.* and admin.*: the forms the SPA builds and the server validates.
 import { z } from 'zod';
 import { emailSchema, newPasswordSchema, usernameSchema } from './identity.ts';
-import { roleSchema } from './roles.ts';
+import { roleSchema } from './role-schema.ts';
 import { SECURITY_EVENT_GROUPS } from './security-log-words.ts';
 
 export const INVITATION_DEFAULT_HOURS = 48;

@@ -1,4 +1,5 @@
 export * from './roles.ts';
+export * from './role-schema.ts';
 export * from './identity.ts';
 export * from './system.ts';
 export * from './errors.ts';

@@ -1,8 +1,9 @@
 // The frame around every screen: header (product name, account menu, theme toggle), navigation,
 // and the current route in the main area. Navigation entries come from NAV_ITEMS (navigation.ts).
 // While the account must choose a new password, that screen replaces every route.
-import { Anchor, AppShell, Burger, Button, Group, ScrollArea, Text, Title } from '@mantine/core';
+import { Anchor, AppShell, Burger, Button, Group, Text, Title } from '@mantine/core';
 import { useDisclosure, useMediaQuery } from '@mantine/hooks';
+import { lazy, Suspense } from 'react';
 import { Link, Outlet, useLocation } from 'react-router-dom';
 import { useSignedInUser } from '../auth/signed-in-user.ts';
 import { ColorSchemeToggle } from '../components/ColorSchemeToggle.tsx';
@@ -15,7 +16,10 @@ import { DemoBanner } from './DemoBanner.tsx';
 import { SchwabBanner } from './SchwabBanner.tsx';
 import { MAIN_ID, SkipLink } from './SkipLink.tsx';
 import { groupedNavItems, publicNavItems } from './navigation.ts';
-import { UserMenu } from './UserMenu.tsx';
+import navbar from './navbar.module.css';
+
+// Only a signed-in person has the menu (and its popover library): not part of the login route.
+const UserMenu = lazy(async () => ({ default: (await import('./UserMenu.tsx')).UserMenu }));
 
 export function AppLayout() {
   const [navOpened, nav] = useDisclosure(false);
@@ -41,7 +45,15 @@ export function AppLayout() {
           </Group>
           <Group gap="sm" wrap="nowrap">
             {user ? (
-              <UserMenu user={user} />
+              <Suspense
+                fallback={
+                  <Button variant="default" disabled aria-label={`Account menu for ${user.username}`}>
+                    {user.username}
+                  </Button>
+                }
+              >
+                <UserMenu user={user} />
+              </Suspense>
             ) : (
               pathname !== '/login' && (
                 <Button component={Link} to="/login" variant="default">
@@ -55,7 +67,7 @@ export function AppLayout() {
       </AppShell.Header>
 
       <AppShell.Navbar p="xs" aria-label="Main navigation" inert={phone && !navOpened}>
-        <AppShell.Section grow component={ScrollArea}>
+        <AppShell.Section grow className={navbar.scroll}>
           {/* Signed-in area by group (Dashboard, Admin, Settings); the public entries otherwise. */}
           {signedInArea ? (
             <div data-testid="signed-in-nav">
