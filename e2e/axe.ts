@@ -12,6 +12,8 @@ export interface AxeOptions {
   context?: string | string[];
   /** Names the screen in the failure message ("Overview at 390 px"). */
   label?: string;
+  /** Only these axe rules (of the WCAG tags above); every rule of those tags by default. */
+  rules?: readonly string[];
 }
 
 interface AxeNode {
@@ -41,7 +43,7 @@ export function formatViolations(violations: readonly AxeViolation[]): string[] 
 }
 
 /** Waits for transitions to finish (a half-faded dialog measures as low contrast), then runs axe. */
-export async function expectAxeClean(page: Page, { context, label }: AxeOptions = {}): Promise<void> {
+export async function expectAxeClean(page: Page, { context, label, rules }: AxeOptions = {}): Promise<void> {
   await page.waitForFunction(
     () =>
       document.getAnimations().every((a) => {
@@ -53,7 +55,9 @@ export async function expectAxeClean(page: Page, { context, label }: AxeOptions 
   );
   // Legacy mode runs axe inside the page in one go instead of finishing in a second blank page:
   // several times faster, and the app has no frames that would need the other mode.
-  let builder = new AxeBuilder({ page }).withTags([...AXE_TAGS]).setLegacyMode(true);
+  // withRules replaces withTags (one runOnly): the named rules are all WCAG 2.1 A/AA ones.
+  let builder = new AxeBuilder({ page }).setLegacyMode(true);
+  builder = rules ? builder.withRules([...rules]) : builder.withTags([...AXE_TAGS]);
   if (context) for (const selector of Array.isArray(context) ? context : [context]) builder = builder.include(selector);
   const results = await builder.analyze();
   const where = label ?? page.url();

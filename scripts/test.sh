@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# `pnpm test`: every suite — unit, integration (PGlite; PostgreSQL too when
-# TEST_DATABASE_URL is set) and Playwright e2e through nginx. On a fresh Debian machine it
-# installs what the e2e needs (Chromium, nginx, openssl) first.
+# `pnpm test`: every suite — unit, integration (PGlite; on PostgreSQL when TEST_DATABASE_URL
+# is set, with the files about the embedded database on PGlite too: vitest.config.ts) and
+# Playwright e2e through nginx. On a fresh Debian machine it installs what the e2e needs
+# (Chromium, nginx, openssl) first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

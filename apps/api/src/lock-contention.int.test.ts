@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '@jutsu/db';
 import { createServerDatabase, testDatabaseKind } from '@jutsu/db/testing';
+import { processArgs } from './testing/process-entry.ts';
 
 const apiDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CONTENDERS = 2;
@@ -15,7 +16,7 @@ const INCREMENTS = 25;
 
 function contender(name: string, url: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/testing/lock-contender.ts'], {
+    const child = spawn(process.execPath, processArgs('src/testing/lock-contender.ts'), {
       cwd: apiDir,
       env: { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: url, CONTENDER: name, CONTENDERS: String(CONTENDERS), ROUNDS: String(ROUNDS), INCREMENTS: String(INCREMENTS) },
       stdio: ['ignore', 'pipe', 'pipe'],

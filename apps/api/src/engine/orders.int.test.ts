@@ -18,6 +18,7 @@ import { accessCtx, TOKEN_ROW_ID } from '../schwab/token-broker.ts';
 import { connectSchwab, createIntent, liveTestDeps, setConfig, setEngine, type LiveTestDeps } from './live-testing.ts';
 import { cancelAllWorkingOrders, recoverIntents, RECOVERY_GRACE_MS, sendLiveIntent, slippageBps } from './orders.ts';
 import { reconcile } from './reconcile.ts';
+import { processArgs } from '../testing/process-entry.ts';
 
 const keyring = Keyring.parse(`b1:${Buffer.alloc(32, 7).toString('base64')}`);
 const apiDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -266,7 +267,7 @@ describe('live orders', () => {
   // Starting a TypeScript child process takes a while on a loaded machine: generous limits.
   describe('separate processes (PostgreSQL)', () => {
     function child(env: Record<string, string>) {
-      const proc = spawn(process.execPath, ['--import', 'tsx', 'src/testing/live-order-process.ts'], {
+      const proc = spawn(process.execPath, processArgs('src/testing/live-order-process.ts'), {
         cwd: apiDir,
         env: {
           PATH: process.env.PATH,

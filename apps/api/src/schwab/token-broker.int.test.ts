@@ -9,6 +9,7 @@ import { openDatabase, type Database } from '@jutsu/db';
 import { createTestDatabase, type TestDatabase } from '@jutsu/db/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Keyring } from '../security/keyring.ts';
+import { processArgs } from '../testing/process-entry.ts';
 import { FakeSchwab } from './fake/server.ts';
 import { storeIssuedTokens, testDeps, TestClock } from './testing.ts';
 import { accessCtx, refreshCtx, SchwabConnectionError, TOKEN_ROW_ID } from './token-broker.ts';
@@ -20,7 +21,7 @@ const apiDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..
 
 /** The broker in a real second process (see testing/schwab-broker-process.ts). */
 function brokerProcess(env: Record<string, string>): { child: ChildProcess; ready: Promise<void>; result: Promise<string> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/testing/schwab-broker-process.ts'], {
+  const child = spawn(process.execPath, processArgs('src/testing/schwab-broker-process.ts'), {
     cwd: apiDir,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
     stdio: ['pipe', 'pipe', 'pipe'],

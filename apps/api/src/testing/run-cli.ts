@@ -1,7 +1,8 @@
-// Runs `jutsu …` as a real process (through tsx, so no build is needed).
+// Runs `jutsu …` as a real process (this run's bundle, or tsx: process-entry.ts).
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { processArgs } from './process-entry.ts';
 
 const apiDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -13,7 +14,7 @@ export interface CliResult {
 
 export function runCli(args: string[], env: Record<string, string | undefined>, opts: { input?: string; timeoutMs?: number; until?: RegExp } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
+    const child = spawn(process.execPath, [...processArgs('src/main.ts'), ...args], {
       cwd: apiDir,
       env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
       stdio: ['pipe', 'pipe', 'pipe'],

@@ -3,11 +3,12 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
+import { processArgs } from '../../testing/process-entry.ts';
 
 const apiDir = fileURLToPath(new URL('../../..', import.meta.url));
 
 it('starts from the command line on an ephemeral port and prints its URL', async () => {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/schwab/fake/main.ts', '--port', '0', '--client-id', 'cli-client'], {
+  const child = spawn(process.execPath, [...processArgs('src/schwab/fake/main.ts'), '--port', '0', '--client-id', 'cli-client'], {
     cwd: apiDir,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
