@@ -74,11 +74,18 @@ timeout 150 "$testssl_bin" --quiet --color 0 --warnings off --fast --ip 127.0.0.
 echo "   $(( $(date +%s) - started )) s"
 
 echo "== wapiti (signed in; SPA and API)"
-q() { node -e 'console.log(encodeURIComponent(JSON.stringify({json:JSON.parse(process.argv[1])})))' "$1"; }
-timeout 120 wapiti -u "$base/" --scope domain --verify-ssl 0 -H "$auth" --flush-session \
-  -s "$base/login" -s "$base/api/trpc/dashboard.trades?input=$(q '{"symbol":"AAPL","status":"filled"}')" \
-  -s "$base/api/trpc/dashboard.performance?input=$(q '{"range":"1y","benchmark":"SPY"}')" \
-  -s "$base/api/trpc/dashboard.positions?input=$(q '{"accountHash":"abc"}')" \
+# wapiti runs no JavaScript, so crawling the SPA finds only its shell: it starts instead from
+# the SPA's routes and from every query that takes input, called as the SPA calls it (GET
+# ?input=, a sample its own schema accepts; the same list as sqlmap's, read from the router).
+(cd apps/api && node --import tsx src/testing/sqlmap-targets.ts) >"$work/all-targets.tsv" 2>/dev/null
+seeds=()
+for route in login overview positions trades performance engine engine/orders engine/configuration engine/schedules \
+  admin/users admin/invitations admin/security-log admin/schwab settings/security settings/status status; do
+  seeds+=(-s "$base/$route")
+done
+while IFS= read -r path; do seeds+=(-s "$base${path//\*/}"); done < <(awk -F'\t' '$2=="GET"{split($1,n,"@"); if(!seen[n[1]]++) print $3}' "$work/all-targets.tsv")
+echo "   $(( ${#seeds[@]} / 2 )) start URLs"
+timeout 120 wapiti -u "$base/" --scope domain --verify-ssl 0 -H "$auth" --flush-session "${seeds[@]}" \
   -m "sql,blindsql,xss,exec,file,crlf,redirect,ssrf,http_headers,cookieflags,csp,methods" \
   -d 3 --max-scan-time 75 --max-attack-time 10 \
   -f json -o "$reports/wapiti.json" >"$reports/wapiti.txt" 2>&1 || true
