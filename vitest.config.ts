@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
 import { configDefaults, defineConfig } from 'vitest/config';
 
 // Integration tests (*.int.test.ts) use a real database: in-memory PGlite by default. When
@@ -34,9 +35,36 @@ const common = { testTimeout: 60_000, hookTimeout: 90_000, pool: 'forks' as cons
 // files spend their time waiting on a server process, a database or argon2 on the libuv pool.
 const maxWorkers = Math.max(2, availableParallelism() - 1);
 
+// The longest files (each over 15 s on the CI machine, most of it real processes and argon2)
+// start first, so two workers end together instead of one finishing a long file alone; a fresh
+// clone has no timing cache to tell vitest that.
+const LONG_FIRST = [
+  'apps/api/src/auth/cli.test.ts',
+  'apps/api/src/auth/brute-force.int.test.ts',
+  'packages/db/src/migrator.int.test.ts',
+  'apps/api/src/two-factor/cli.int.test.ts',
+  'apps/api/src/invitation/cli.int.test.ts',
+  'apps/api/src/cli.test.ts',
+  'apps/api/src/backup/backup.int.test.ts',
+  'apps/api/src/auth/auth.int.test.ts',
+  'apps/api/src/engine/orders.int.test.ts',
+  'apps/api/src/auth/credential-guard.int.test.ts',
+];
+class LongFirstSequencer extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const rank = (f: TestSpecification) => {
+      const i = LONG_FIRST.findIndex((p) => f.moduleId.endsWith(p));
+      return i === -1 ? LONG_FIRST.length : i;
+    };
+    const sorted = await super.sort(files);
+    return sorted.map((f, i) => ({ f, i })).sort((a, b) => rank(a.f) - rank(b.f) || a.i - b.i).map(({ f }) => f);
+  }
+}
+
 export default defineConfig({
   test: {
     maxWorkers,
+    sequence: { sequencer: LongFirstSequencer },
     reporters: process.env.CI ? ['default'] : ['default'],
     projects: [
       { extends: true, test: { name: 'web', include: ['apps/web/src/**/*.test.{ts,tsx}'], environment: 'node', env: { NODE_ENV: 'test' } } },
