@@ -70,8 +70,12 @@ else {
       }
     }
   }
-  const crawled = report.infos?.crawled_pages_nbr ?? report.infos?.crawled_pages?.length ?? '?';
-  notes.push(`wapiti: ${crawled} pages crawled, ${count} findings`);
+  // Wapiti 3.0's report has no count of what it found; its console output says it.
+  const found = /Wapiti found (\d+) URLs and forms/.exec(read('wapiti.txt') ?? '')?.[1];
+  const crawled = report.infos?.crawled_pages_nbr ?? report.infos?.crawled_pages?.length ?? found ?? '?';
+  notes.push(`wapiti: ${crawled} URLs and forms attacked, ${count} findings`);
+  // Fewer than the start URLs the script gives it means wapiti stopped reaching the app.
+  if (found !== undefined && Number(found) < 10) problems.push(`wapiti found only ${found} URLs and forms (expected the SPA's routes and the queries)`);
 }
 
 // One report per procedure field; a 5xx to any of sqlmap's malformed inputs is a finding too
