@@ -93,10 +93,20 @@ export function postgresDriver(connectionString: string): SqlDriver {
     ...wrap(pool),
     async withConnection(fn) {
       const client = await pool.connect();
+      // pg-pool removes its own error listener while a client is checked out: without this one,
+      // the server ending the connection between two queries (a restart: 57P01) would be an
+      // unhandled 'error' event and crash the process. The next query fails on its own; the
+      // broken client is then discarded instead of returned to the pool.
+      let lost: Error | undefined;
+      const onError = (err: Error) => {
+        lost = err;
+      };
+      client.on('error', onError);
       try {
         return await fn(wrap(client));
       } finally {
-        client.release();
+        client.removeListener('error', onError);
+        client.release(lost);
       }
     },
     async withSession(fn) {
