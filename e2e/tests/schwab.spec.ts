@@ -5,12 +5,11 @@
 // host does not exist here: exactly the case the paste fallback is for), sees the masked
 // accounts, syncs, and disconnects. A viewer never sees the screen.
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { expect, test, type Page } from '../fixtures.ts';
 import { startFakeSchwab, type FakeSchwabProcess } from '../fake-schwab.ts';
-import { startStack, type Stack } from '../stack.ts';
+import { freePort, startStack, type Stack } from '../stack.ts';
 import { makeLocalCertificate } from '../tls.ts';
 
 const ADMIN = 'owner';
@@ -19,16 +18,6 @@ const PASSWORD = 'lantern orbit cactus meadow';
 
 test.use({ ignoreHTTPSErrors: true }); // the fake's consent page uses the throwaway certificate
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 const mainNav = (page: Page) => page.getByRole('navigation', { name: 'Main navigation' });
 const accountMenu = (page: Page, username: string) => page.getByRole('button', { name: `Account menu for ${username}` });
