@@ -13,6 +13,8 @@
 #                         them may name the client's address
 #   NGINX_REAL_IP_HEADER  the header that names it (default X-Forwarded-For; e.g.
 #                         CF-Connecting-IP for cloudflared); needs NGINX_REAL_IP_FROM
+#   NGINX_API_RATE        requests per second per address to /api (default 20)
+#   NGINX_API_BURST       how many beyond that rate are let through at once (default 40)
 #   TLS_CERT, TLS_KEY     optional, together: nginx itself serves https (for installs not
 #                         behind a TLS-terminating tunnel): TLS 1.2 and 1.3 only, forward-
 #                         secret AEAD ciphers, OCSP stapling (when the certificate names a
@@ -26,6 +28,8 @@ out=$2
 : "${NGINX_REAL_IP_HEADER:=}"
 : "${TLS_CERT:=}"
 : "${TLS_KEY:=}"
+: "${NGINX_API_RATE:=20}"
+: "${NGINX_API_BURST:=40}"
 
 fail() { echo "nginx-render: $*" >&2; exit 64; }
 case "$LISTEN_PORT" in ''|*[!0-9.:]*) fail "bad LISTEN_PORT" ;; esac
@@ -34,6 +38,11 @@ case "$TEMP_DIR" in /*) ;; *) fail "TEMP_DIR must be absolute" ;; esac
 case "$TEMP_DIR" in *[!A-Za-z0-9._/-]*) fail "bad TEMP_DIR" ;; esac
 case "$ACCESS_LOG" in *[!A-Za-z0-9._/-]*|'') fail "bad ACCESS_LOG" ;; esac
 case "$HSTS_LINE" in *[\|\&\\]*) fail "bad HSTS_LINE" ;; esac
+for v in "$NGINX_API_RATE" "$NGINX_API_BURST"; do
+  case "$v" in ''|*[!0-9]*) fail "NGINX_API_RATE and NGINX_API_BURST are whole numbers" ;; esac
+  [ "${#v}" -le 6 ] || fail "NGINX_API_RATE and NGINX_API_BURST are at most 999999"
+done
+[ "$NGINX_API_RATE" -ge 1 ] || fail "NGINX_API_RATE must be at least 1"
 
 listen_tls=
 tls=
@@ -81,8 +90,10 @@ sed -e "s|\${LISTEN_PORT}|${LISTEN_PORT}|g" \
     -e "s|\${REAL_IP}|${real_ip}|g" \
     -e "s|\${LISTEN_TLS}|${listen_tls}|g" \
     -e "s|\${TLS}|${tls}|g" \
+    -e "s|\${API_RATE}|${NGINX_API_RATE}|g" \
+    -e "s|\${API_BURST}|${NGINX_API_BURST}|g" \
     "$template" >"$out.tmp"
-if grep -nE '\$\{(LISTEN_PORT|UPSTREAM|TEMP_DIR|HSTS_LINE|ACCESS_LOG|REAL_IP|LISTEN_TLS|TLS)\}' "$out.tmp" >&2; then
+if grep -nE '\$\{(LISTEN_PORT|UPSTREAM|TEMP_DIR|HSTS_LINE|ACCESS_LOG|REAL_IP|LISTEN_TLS|TLS|API_RATE|API_BURST)\}' "$out.tmp" >&2; then
   echo "nginx-render: unrendered placeholder left in $out.tmp" >&2
   exit 70
 fi

@@ -76,6 +76,19 @@ else {
   notes.push(`wapiti: ${crawled} URLs and forms attacked, ${count} findings`);
   // Fewer than the start URLs the script gives it means wapiti stopped reaching the app.
   if (found !== undefined && Number(found) < 10) problems.push(`wapiti found only ${found} URLs and forms (expected the SPA's routes and the queries)`);
+  // What nginx answered while wapiti ran (the script cuts its access log to that window): an
+  // attack answered 429 tested the rate limit, not the code behind the URL.
+  const statuses = read('wapiti-statuses.txt');
+  if (statuses !== null) {
+    const counts = Object.fromEntries(statuses.trim().split('\n').filter(Boolean).map((l) => l.trim().split(/\s+/).reverse()));
+    const total = Object.values(counts).reduce((a, n) => a + Number(n), 0);
+    const limited = Number(counts['429'] ?? 0);
+    notes.push(`wapiti: ${total} requests answered ${Object.entries(counts).map(([s, n]) => `${s}×${n}`).join(' ')}`);
+    if (total === 0) problems.push('nginx logged no request from wapiti');
+    else if (limited > total * 0.01) problems.push(`wapiti: ${limited} of ${total} requests were refused with 429 (rate limit), not attacked`);
+    const errors = Object.entries(counts).filter(([s]) => s.startsWith('5'));
+    if (errors.length) problems.push(`wapiti provoked server errors: ${errors.map(([s, n]) => `${s}×${n}`).join(' ')}`);
+  }
 }
 
 // One report per procedure field; a 5xx to any of sqlmap's malformed inputs is a finding too

@@ -57,6 +57,14 @@ describe('configuration', () => {
     expect(loadConfig({ SCHWAB_BASE_URL: 'http://127.0.0.1:9999' }, { persistDevSecrets: false }).SCHWAB_BASE_URL).toBe('http://127.0.0.1:9999');
   });
 
+  it('reads RATE_LIMITS as bucket=per-minute pairs and refuses anything else by name', () => {
+    expect(loadConfig({ RATE_LIMITS: ' api=6000, admin=1200 ' }, { persistDevSecrets: false }).RATE_LIMITS).toEqual({ api: 6000, admin: 1200 });
+    expect(loadConfig({}, { persistDevSecrets: false }).RATE_LIMITS).toEqual({});
+    for (const bad of ['api=0', 'api=abc', 'api', 'login=100', 'loginAccount=1000', 'stepUpFailures=99', 'nope=5', 'api=5,api=6', 'api=5;rm', 'api=99999999']) {
+      expect(problems({ RATE_LIMITS: bad }), bad).toMatch(/RATE_LIMITS: expected bucket=requests per minute/);
+    }
+  });
+
   it('reads secrets from NAME_FILE', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jutsu-cfg-'));
     const file = path.join(dir, 'secret_key');

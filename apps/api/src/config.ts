@@ -38,6 +38,29 @@ const csv = z.string().transform((s) =>
 );
 const int = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
 
+/**
+ * Per-minute rate-limit buckets an operator may resize with RATE_LIMITS (security/rate-limit.ts
+ * holds the defaults). Password sign-in has LOGIN_RATE_LIMIT; the per-account penalty buckets
+ * are not tunable: they are the brute-force defence, not a traffic budget.
+ */
+export const TUNABLE_RATE_LIMITS = ['api', 'public', 'admin', 'secondFactor', 'passkeyLogin', 'refresh', 'sensitive', 'invitationPublic', 'subscribe'] as const;
+export type TunableRateLimit = (typeof TUNABLE_RATE_LIMITS)[number];
+/** `api=6000,admin=1200`: requests per minute for each named bucket. */
+const rateLimits = z.string().transform((s, ctx) => {
+  const out: Partial<Record<TunableRateLimit, number>> = {};
+  for (const part of s.split(',').map((x) => x.trim()).filter(Boolean)) {
+    const m = /^([A-Za-z]+)=(\d{1,7})$/.exec(part);
+    const name = m?.[1] as TunableRateLimit | undefined;
+    const points = Number(m?.[2]);
+    if (!m || !TUNABLE_RATE_LIMITS.includes(name!) || points < 1 || points > 1_000_000 || out[name!] !== undefined) {
+      ctx.addIssue({ code: 'custom', message: `expected bucket=requests per minute (1 to 1000000, each bucket once) with a bucket among ${TUNABLE_RATE_LIMITS.join(', ')}` });
+      return z.NEVER;
+    }
+    out[name!] = points;
+  }
+  return out;
+});
+
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: int(8080, 0, 65535),
@@ -67,6 +90,7 @@ const envSchema = z.object({
   // How long live events stay resumable for a reconnecting tab; never under 10 minutes.
   LIVE_EVENTS_RETENTION_MINUTES: int(15, 10, 24 * 60),
   LOGIN_RATE_LIMIT: int(5, 1, 1000),
+  RATE_LIMITS: rateLimits.default({}),
   LOCKOUT_THRESHOLD: int(100, 3, 10_000),
   LOGIN_DELAY_AFTER_FAILURES: int(5, 1, 1_000),
   // Tightens (never loosens) the recent-sign-in window each sensitive procedure declares.

@@ -112,7 +112,7 @@ export async function createServices(config: Config, logger: Logger, opts: Servi
   const prisma = dropCacheOnAuthWrites(db.prisma, accessCache);
   // Not required: without it every authenticated call reads the database, as before.
   workers.register({ name: 'access-cache', required: false, start: () => accessCache.start(), stop: () => accessCache.stop() });
-  const rateLimits = new RateLimits(rateLimitBuckets({ loginPerMinute: config.LOGIN_RATE_LIMIT, accountFreeFailures: config.LOGIN_DELAY_AFTER_FAILURES }), { redisUrl: config.REDIS_URL, ...(opts.rateLimitPrefix ? { keyPrefix: opts.rateLimitPrefix } : {}) });
+  const rateLimits = new RateLimits(rateLimitBuckets({ loginPerMinute: config.LOGIN_RATE_LIMIT, accountFreeFailures: config.LOGIN_DELAY_AFTER_FAILURES, perMinute: config.RATE_LIMITS }), { redisUrl: config.REDIS_URL, ...(opts.rateLimitPrefix ? { keyPrefix: opts.rateLimitPrefix } : {}) });
   const securityEvents = new SecurityEvents(prisma, {
     secretKey: config.SECRET_KEY,
     logger,

@@ -15,6 +15,7 @@ const probeRouter = router({
       throw new Error('db password=hunter2 at /srv/secret/path.ts:12');
     }),
     limited: publicProcedure.meta({ rateLimit: 'login', audit: false }).query(() => 'ok'),
+    publicRead: publicProcedure.meta({ rateLimit: 'public', audit: false }).query(() => 'ok'),
     audited: publicProcedure
       .meta({ rateLimit: false, audit: 'probe.audited' })
       .input((v: unknown) => v as { fail?: boolean })
@@ -201,7 +202,7 @@ describe('HTTP surface (development config)', () => {
 describe('HTTP surface behind a trusted proxy', () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness({ LOGIN_RATE_LIMIT: '2', TRUSTED_PROXIES: 'loopback' }, { router: probeRouter });
+    h = await startHarness({ LOGIN_RATE_LIMIT: '2', RATE_LIMITS: 'public=3', TRUSTED_PROXIES: 'loopback' }, { router: probeRouter });
   });
   afterAll(async () => h?.close());
 
@@ -216,6 +217,12 @@ describe('HTTP surface behind a trusted proxy', () => {
       same.push((await fetch(`${h.url}/api/trpc/probe.limited`, { headers: { 'x-forwarded-for': '198.51.100.77' } })).status);
     }
     expect(same).toEqual([200, 200, 429]);
+  });
+
+  it('sizes a bucket from RATE_LIMITS (public: 120 a minute by default, 3 here)', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) statuses.push((await fetch(`${h.url}/api/trpc/probe.publicRead`, { headers: { 'x-forwarded-for': '198.51.100.78' } })).status);
+    expect(statuses).toEqual([200, 200, 200, 429]);
   });
 });
 

@@ -2,7 +2,7 @@
 // front of a real API: behind a tunnel, clients keep separate rate-limit buckets only when
 // NGINX_REAL_IP_FROM names the tunnel; encoded procedure paths stop at nginx; one address
 // holding WebSockets open cannot lock another out. Skipped where nginx is not installed.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -70,15 +70,18 @@ describe.skipIf(!nginxInstalled)('nginx in front of the API', () => {
   let h: Harness;
   let behindTunnel: Nginx;
   let untrusted: Nginx;
+  let slow: Nginx;
   beforeAll(async () => {
     // The API trusts nginx (loopback); nginx trusts the "tunnel" (this test, on loopback) or not.
     h = await startHarness({ TRUSTED_PROXIES: 'loopback', LOGIN_RATE_LIMIT: '2', WS_MAX_CONNECTIONS_PER_IP: '1000' });
     behindTunnel = await startNginx(h.server.port, { NGINX_REAL_IP_FROM: '127.0.0.1/32', NGINX_REAL_IP_HEADER: 'X-Forwarded-For' });
     untrusted = await startNginx(h.server.port, { NGINX_REAL_IP_FROM: '10.9.8.0/24', NGINX_REAL_IP_HEADER: 'X-Forwarded-For' });
+    slow = await startNginx(h.server.port, { NGINX_REAL_IP_FROM: '127.0.0.1/32', NGINX_REAL_IP_HEADER: 'X-Forwarded-For', NGINX_API_RATE: '1', NGINX_API_BURST: '2' });
   }, 60_000);
   afterAll(async () => {
     await behindTunnel?.stop();
     await untrusted?.stop();
+    await slow?.stop();
     await h?.close();
   });
 
@@ -94,6 +97,37 @@ describe.skipIf(!nginxInstalled)('nginx in front of the API', () => {
     for (let i = 0; i < 3; i++) a.push(await login(untrusted, `203.0.113.${i}`, 20 + i));
     expect(a).toEqual([401, 401, 429]);
     expect(await login(untrusted, '203.0.113.99', 30)).toBe(429);
+  });
+
+  it('sizes the per-address API limit from NGINX_API_RATE and NGINX_API_BURST (20/s, burst 40 by default)', async () => {
+    const burst = async (nginx: Nginx) => {
+      const statuses: number[] = [];
+      for (let i = 0; i < 8; i++) {
+        const res = await fetch(`${nginx.url}/api/trpc/system.info`, { headers: { 'x-forwarded-for': '198.51.100.60' } });
+        await res.arrayBuffer();
+        statuses.push(res.status);
+      }
+      return statuses;
+    };
+    expect(await burst(behindTunnel)).not.toContain(429);
+    // 1 a second, 2 more at once: the first three go through, then nginx refuses.
+    const limited = await burst(slow);
+    expect(limited.slice(0, 3)).not.toContain(429);
+    expect(limited.filter((s) => s === 429).length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('refuses API limits that are not whole numbers before nginx starts', () => {
+    for (const bad of [{ NGINX_API_RATE: '20r/s; allow all' }, { NGINX_API_BURST: '-1' }, { NGINX_API_RATE: '0' }, { NGINX_API_BURST: '40 nodelay; x' }]) {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jutsu-render-'));
+      const r = spawnSync('sh', [path.join(root, 'docker/nginx-render.sh'), path.join(root, 'docker/nginx.conf.template'), path.join(dir, 'nginx.conf')], {
+        env: { PATH: process.env.PATH, LISTEN_PORT: '8080', UPSTREAM: '127.0.0.1:1', TEMP_DIR: dir, ACCESS_LOG: `${dir}/a.log`, ...bad },
+        encoding: 'utf8',
+      });
+      expect(r.status, JSON.stringify(bad)).toBe(64);
+      expect(r.stderr).toMatch(/NGINX_API_(RATE|BURST)/);
+      expect(fs.existsSync(path.join(dir, 'nginx.conf'))).toBe(false);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses encoded and multi-segment procedure paths with a typed 404', async () => {

@@ -1,7 +1,7 @@
 // The limiter itself, in memory and (when REDIS_URL is set) on Redis shared by two instances.
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { RateLimitedError, RateLimits } from './rate-limit.ts';
+import { rateLimitBuckets, RateLimitedError, RateLimits } from './rate-limit.ts';
 
 const buckets = { tiny: { points: 2, duration: 60, by: 'ip' as const } };
 
@@ -25,6 +25,17 @@ describe('RateLimits', () => {
     expect(r.every((e) => e instanceof RateLimitedError && e.retryAfterSeconds > 0)).toBe(true);
     expect(r.map((e) => e.firstRefusal)).toEqual([true, false, false]);
     await expect(refusals(limits, 'other', 2)).resolves.toHaveLength(0);
+  });
+
+  it('resizes only per-minute buckets from RATE_LIMITS, leaving the others as they were', () => {
+    const base = rateLimitBuckets({ loginPerMinute: 5 });
+    const sized = rateLimitBuckets({ loginPerMinute: 5, perMinute: { api: 6000, public: 7 } });
+    expect(sized.api).toEqual({ ...base.api, points: 6000 });
+    expect(sized.public).toEqual({ ...base.public, points: 7 });
+    expect({ ...sized, api: base.api, public: base.public }).toEqual(base);
+    // The per-account penalty buckets are not per-minute budgets: refused, not silently resized.
+    expect(() => rateLimitBuckets({ loginPerMinute: 5, perMinute: { loginAccount: 1000 } })).toThrow(/cannot be set per minute/);
+    expect(() => rateLimitBuckets({ loginPerMinute: 5, perMinute: { nope: 1 } })).toThrow(/cannot be set per minute/);
   });
 
   it('rejects an unknown bucket loudly', async () => {

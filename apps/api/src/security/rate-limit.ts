@@ -11,8 +11,8 @@ export interface BucketSpec {
   by: 'ip' | 'user' | 'account';
 }
 
-export function rateLimitBuckets(opts: { loginPerMinute: number; accountFreeFailures?: number }) {
-  return {
+export function rateLimitBuckets(opts: { loginPerMinute: number; accountFreeFailures?: number; perMinute?: Partial<Record<string, number>> }) {
+  const buckets = {
     /** Ordinary authenticated API traffic. */
     api: { points: 600, duration: 60, by: 'user' },
     /** Public reads (status, invitation inspect). */
@@ -40,6 +40,13 @@ export function rateLimitBuckets(opts: { loginPerMinute: number; accountFreeFail
     /** Wrong step-up answers (password re-entry) per session: at the limit the session ends. Used by auth/, not meta. */
     stepUpFailures: { points: 3, duration: 3600, by: 'account' },
   } satisfies Record<string, BucketSpec>;
+  // RATE_LIMITS (config.ts names which buckets it may resize; all of them count per minute).
+  for (const [name, points] of Object.entries(opts.perMinute ?? {})) {
+    const spec: BucketSpec | undefined = (buckets as Record<string, BucketSpec>)[name];
+    if (!spec || spec.duration !== 60 || points === undefined) throw new Error(`rate limit ${name} cannot be set per minute`);
+    (buckets as Record<string, BucketSpec>)[name] = { ...spec, points };
+  }
+  return buckets;
 }
 export type RateLimitBucket = keyof ReturnType<typeof rateLimitBuckets>;
 
