@@ -299,6 +299,10 @@ async function benchMode(kind, bareJson) {
       const trd = await paired('dashboard.trades', tradesUrl, { setupRequest: rotating(tokens) }, { label: 'bare trades', url: `${bareDb.url}/trades` });
       rows.push([kind, `dashboard.positions (${POSITIONS}), req/s`, pos.rps, pos.bareRps, pos.ratio, '≥ 0.7 × same SQL via pg']);
       rows.push([kind, `dashboard.trades page of ${TRADES}, req/s`, trd.rps, trd.bareRps, trd.ratio, '≥ 0.7 × same SQL via pg']);
+      const posFloor = await paired('positions floor', `${bareDb.url}/trpc/positions`, {}, { label: 'bare positions', url: `${bareDb.url}/positions` });
+      const trdFloor = await paired('trades floor', `${bareDb.url}/trpc/trades`, {}, { label: 'bare trades', url: `${bareDb.url}/trades` });
+      rows.push([kind, '  floor: same SQL via tRPC adapter only, positions', posFloor.rps, posFloor.bareRps, posFloor.ratio, 'the most a tRPC query reaches']);
+      rows.push([kind, '  floor: same SQL via tRPC adapter only, trades', trdFloor.rps, trdFloor.bareRps, trdFloor.ratio, 'the most a tRPC query reaches']);
     } else {
       const pos = await load('dashboard.positions', positions, { setupRequest: rotating(tokens) });
       const trd = await load('dashboard.trades', tradesUrl, { setupRequest: rotating(tokens) });
@@ -378,6 +382,11 @@ async function main() {
     const bareJson = { label: 'bare JSON', url: `${bare.url}/json` };
     const baseline = await load(bareJson.label, bareJson.url);
     rows.push(['—', 'bare Express 5 JSON route, req/s', baseline.rps, null, null, 'baseline (each ratio: its own turns)']);
+    if (wanted('public') || wanted('authed')) {
+      log('floor: the same answer through tRPC alone');
+      const floor = await paired('tRPC floor', `${bare.url}/trpc/info`, {}, bareJson);
+      rows.push(['—', '  floor: same answer via tRPC adapter only, req/s', floor.rps, floor.bareRps, floor.ratio, 'the most a tRPC query reaches']);
+    }
     if (DB_ONLY !== 'postgres') rows.push(...(await benchMode('pglite', bareJson)));
     if (DB_ONLY === 'pglite') {
       // not measured in this run
