@@ -113,6 +113,8 @@ describe('live runs under Schwab faults', { timeout: 120_000 }, () => {
       ['QQQ', 'filled'],
     ]);
     expect(fake.counters.orders.placed).toBe(2);
+    // Everything it decided was placed: the retry is logged as business as usual.
+    expect(await runEvents()).toEqual([['warning', 'failed'], ['info', 'completed']]);
     await expectOneOrderPerIntent();
     expect(await db.prisma.liveTrade.count()).toBe(2);
     // A retry of a finished run is answered from its record.
@@ -132,7 +134,10 @@ describe('live runs under Schwab faults', { timeout: 120_000 }, () => {
     expect(fake.counters.orders.placed).toBe(0);
     expect(await counts()).toEqual({ ...before, intents: before.intents + 2 });
     expect(await db.prisma.securityEvent.count({ where: { type: 'schwab.reauth_required', severity: 'critical' } })).toBe(1);
-    expect(await runEvents()).toEqual([['info', 'completed']]);
+    // Completed, but nothing it decided was placed: a warning in the security log, not info.
+    expect(await runEvents()).toEqual([['warning', 'completed']]);
+    const [ev] = await db.prisma.securityEvent.findMany({ where: { type: 'engine.run' } });
+    expect(ev!.details).toMatchObject({ status: 'completed', intents: 2, filled: 0, unsent: 2 });
     // Retrying the run, and recovery, send nothing.
     await runEngine(deps, ACTOR, { trigger: 'schedule', dryRun: false, runId: run.runId! });
     await recoverIntents(t.orders);

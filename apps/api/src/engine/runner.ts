@@ -397,13 +397,16 @@ async function finished(deps: RunnerDeps, actor: Actor, r: Run, status: RunStatu
     tasks.push(deps.liveBus.publish({ type: 'balances.changed', payload: { at } }));
   }
   if (r.mode === 'live' && !r.dryRun) {
+    // Orders the run decided on that were refused or cancelled unsent (the broker wants a new
+    // Schwab login, a halt during the run): the run completed, but not as usual.
+    const unsent = r.intents.filter((i) => i.intentId !== null && (i.status === 'rejected' || i.status === 'cancelled')).length;
     tasks.push(
       deps.securityEvents.record(
         eventBy(actor, {
           type: 'engine.run',
-          severity: status === 'completed' ? 'info' : 'warning',
+          severity: status === 'completed' && unsent === 0 ? 'info' : 'warning',
           ...(actor.kind === 'user' ? { userId: actor.userId, username: actor.username } : {}),
-          details: { runId: r.id, status, refusal: r.refusal?.code ?? null, intents: placed, filled },
+          details: { runId: r.id, status, refusal: r.refusal?.code ?? null, intents: placed, filled, unsent },
         }),
       ),
     );
