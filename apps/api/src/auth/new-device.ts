@@ -6,33 +6,26 @@ import type { User } from '@jutsu/db';
 import { eventBy, type RequestActor } from '../security/actor.ts';
 import type { AppServices } from '../services.ts';
 import { notMeLink, notMeNoticeText } from './notices.ts';
-import { randomToken, sha256 } from './secrets.ts';
 
 export const DEVICE_COOKIE_MAX_AGE = 400 * 86_400;
 
 export type NewDeviceDeps = Pick<AppServices, 'prisma' | 'securityEvents' | 'mailer' | 'config' | 'logger'>;
 
-/** Notes the browser for the account; returns the device id to keep in its cookie. */
-export async function noteDevice(
+/**
+ * Called once the sign-in noted the browser (sign-in-writes.ts): a browser new to an account
+ * that already had one is a warning event and a notice to its owner. Returns whether it was new
+ * (the account's first device is not news).
+ */
+export async function announceDevice(
   deps: NewDeviceDeps,
   actor: RequestActor,
-  input: { user: User; deviceId: string | undefined },
-): Promise<{ id: string; isNew: boolean }> {
-  const { prisma } = deps;
+  input: { user: User; inserted: boolean; devicesBefore: number },
+): Promise<boolean> {
   const { user } = input;
-  const id = input.deviceId ?? randomToken();
-  const deviceHash = sha256(id);
-  const known = await prisma.knownDevice.findUnique({ where: { userId_deviceHash: { userId: user.id, deviceHash } } });
-  if (known) {
-    await prisma.knownDevice.update({ where: { id: known.id }, data: { lastSeenAt: new Date(), ip: actor.ip } });
-    return { id, isNew: false };
-  }
-  const before = await prisma.knownDevice.count({ where: { userId: user.id } });
-  await prisma.knownDevice.create({ data: { userId: user.id, deviceHash, userAgent: actor.userAgent ?? null, ip: actor.ip } });
-  if (before === 0) return { id, isNew: false }; // the account's first device is not news
+  if (!input.inserted || input.devicesBefore === 0) return false;
   await deps.securityEvents.record(eventBy(actor, { type: 'auth.new_device', severity: 'warning', userId: user.id, username: user.username }));
   void sendNotice(deps, actor, user).catch((err: unknown) => deps.logger.error({ err }, 'could not send new-device notice'));
-  return { id, isNew: true };
+  return true;
 }
 
 async function sendNotice(deps: NewDeviceDeps, actor: RequestActor, user: User): Promise<void> {

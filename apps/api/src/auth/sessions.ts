@@ -1,5 +1,6 @@
 // Sessions = refresh-token families. Every refresh rotates the token; presenting a rotated
-// token again means it was stolen (or replayed), so the whole family dies.
+// token again means it was stolen (or replayed), so the whole family dies. A sign-in opens one
+// (auth/sign-in-writes.ts).
 import type { PrismaClient, Session, User } from '@jutsu/db';
 import type { LiveBus } from '../http/live-bus.ts';
 import { randomToken, sha256 } from './secrets.ts';
@@ -25,11 +26,6 @@ export interface SessionPolicy {
   idleMs: number;
 }
 
-export interface StartedSession {
-  session: Session;
-  refreshToken: string;
-}
-
 export type RotateResult =
   | { kind: 'rotated'; session: Session; user: User; refreshToken: string }
   | { kind: 'reused'; session: Session }
@@ -41,24 +37,6 @@ export class Sessions {
     private readonly bus: LiveBus,
     readonly policy: SessionPolicy,
   ) {}
-
-  async start(userId: string, meta: { amr: string[]; ip: string; userAgent: string | undefined; passkeyId?: string }): Promise<StartedSession> {
-    const refreshToken = randomToken();
-    const now = new Date();
-    const session = await this.prisma.session.create({
-      data: {
-        userId,
-        expiresAt: new Date(now.getTime() + this.policy.lifetimeMs),
-        authTime: now,
-        amr: meta.amr,
-        passkeyId: meta.passkeyId ?? null,
-        ip: meta.ip,
-        userAgent: meta.userAgent ?? null,
-        refreshTokens: { create: { tokenHash: sha256(refreshToken) } },
-      },
-    });
-    return { session, refreshToken };
-  }
 
   /**
    * Single use, race-safe: the UPDATE … WHERE rotated_at IS NULL lets exactly one caller win,

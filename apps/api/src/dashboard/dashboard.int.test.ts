@@ -4,6 +4,7 @@
 // deposit in the middle that the time-weighted return does not count as a gain).
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { dayOfWeek, newYorkDate, newYorkMidnight, shiftDate, type DashboardTradesInput } from '@jutsu/shared';
+import { completeSignIn } from '../auth/sign-in.ts';
 import { createAccount } from '../auth/accounts.ts';
 import { appRouter } from '../trpc/app-router.ts';
 import type { ProcedureMeta } from '../trpc/meta.ts';
@@ -46,9 +47,9 @@ beforeAll(async () => {
   const user = await createAccount(h.services.prisma, { username: 'dash-viewer', password: 'lantern orbit cactus meadow', role: 'viewer' });
   // A session started the way every sign-in starts one (this suite is about the dashboard,
   // not about the sign-in steps before it).
-  const { session } = await h.services.sessions.start(user.id, { amr: ['pwd'], ip: '127.0.0.1', userAgent: 'dashboard-test' });
+  const signedIn = await completeSignIn(h.services, { kind: 'anonymous', ip: '127.0.0.1', userAgent: 'dashboard-test' }, { user, amr: ['pwd'], deviceId: undefined });
   viewer = new TestBrowser(h);
-  viewer.token = (await h.services.accessTokens.issue({ userId: user.id, sessionId: session.id, role: 'viewer' })).token;
+  viewer.token = signedIn.body.accessToken;
   anonymous = new TestBrowser(h);
 });
 afterAll(async () => {
