@@ -147,6 +147,8 @@ const securityEventsRouter = router({
     .query(async ({ ctx, input }) => {
       const filters = securityEventWhere(input);
       const where: Prisma.SecurityEventWhereInput = input.cursor ? { AND: [filters, { id: { lt: BigInt(input.cursor) } }] } : filters;
+      // What this process queued (a success just answered) is on the page it answers next.
+      await ctx.services.securityEvents.settled();
       const [rows, owner] = await Promise.all([
         ctx.services.prisma.securityEvent.findMany({ where, orderBy: { id: 'desc' }, take: input.limit + 1 }),
         ownerId(ctx.services.prisma),
@@ -185,6 +187,7 @@ const securityEventsRouter = router({
       if ((await ownerId(ctx.services.prisma)) !== ctx.auth.userId) {
         throw appError('FORBIDDEN', 'OWNER_ONLY', 'Only the owner (the first administrator) can export the security log.');
       }
+      await ctx.services.securityEvents.settled();
       const out = await exportSecurityEvents(ctx.services.prisma, input);
       ctx.audit.details = { filters: input, rowCount: out.rowCount, truncated: out.truncated };
       return out;

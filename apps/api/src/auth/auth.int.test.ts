@@ -83,6 +83,7 @@ describe('sign-in and sessions', () => {
     expect(reasonOf(unknown)).toBe('INVALID_CREDENTIALS');
     expect(reasonOf(wrong)).toBe('INVALID_CREDENTIALS');
     b.close();
+    await h.services.securityEvents.settled(); // success notes are written just after the answer
     const events = await h.services.prisma.securityEvent.findMany({ where: { type: 'auth.login' }, orderBy: { id: 'desc' }, take: 2 });
     expect(events.map((e) => (e.details as { outcome: string }).outcome)).toEqual(['failure', 'failure']);
   });

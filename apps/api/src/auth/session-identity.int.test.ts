@@ -71,6 +71,7 @@ describe('session names, methods and endings', () => {
     await a.client.auth.revokeSession.mutate({ id: other.id });
     expect(reasonOf(await failure(a.client.auth.renameSession.mutate({ id: other.id, name: 'late' })))).toBe('SESSION_REVOKED');
 
+    await h.services.securityEvents.settled(); // success notes are written just after the answer
     const events = await h.services.prisma.securityEvent.findMany({ where: { type: 'auth.session_renamed', userId: user.id }, orderBy: { id: 'asc' } });
     // Two names, four malformed tries, the removal, the revoked one (the intruder's try is in the intruder's name).
     expect(events.map((e) => (e.details as { outcome: string }).outcome)).toEqual(['success', 'success', 'failure', 'failure', 'failure', 'failure', 'success', 'failure']);

@@ -247,6 +247,7 @@ describe('CSV export', () => {
 
   it('is audited with the filters and the row count', async () => {
     await viewer.client.dashboard.exportTrades.mutate({ mode: 'paper', from: '2026-03-03' });
+    await h.services.securityEvents.settled(); // success notes are written just after the answer
     const e = await h.services.prisma.securityEvent.findFirst({ where: { type: 'dashboard.trades_exported' }, orderBy: { id: 'desc' } });
     expect(e).toMatchObject({ username: 'dash-viewer' });
     expect(e?.details).toMatchObject({ outcome: 'success', rowCount: 1, truncated: false, filters: { mode: 'paper', from: '2026-03-03' } });

@@ -57,6 +57,7 @@ describe('engine run procedures', { timeout: 240_000 }, () => {
     const runs = await trader.client.engine.runs.query({ limit: 10 });
     expect(runs.map((r) => r.id)).toEqual([run.id, preview.id]);
     expect((await trader.client.engine.runs.query({ includeDryRuns: false })).map((r) => r.id)).toEqual([run.id]);
+    await h.services.securityEvents.settled(); // success notes are written just after the answer
     const audit = await h.services.prisma.securityEvent.findMany({ where: { type: 'engine.run_requested' } });
     expect(audit).toHaveLength(1);
   });

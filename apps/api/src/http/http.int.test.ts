@@ -136,6 +136,7 @@ describe('HTTP surface (development config)', () => {
     await expect(client.probe.audited.mutate({})).resolves.toBe('done');
     await expect(client.probe.audited.mutate({ fail: true })).rejects.toBeInstanceOf(TRPCClientError);
     close();
+    await h.services.securityEvents.settled(); // success notes are written just after the answer
     const events = await h.services.prisma.securityEvent.findMany({ where: { type: 'probe.audited' }, orderBy: { id: 'asc' } });
     expect(events.map((e) => (e.details as { outcome: string }).outcome)).toEqual(['success', 'failure']);
     expect(events[0]!.details).toMatchObject({ note: 'from handler' });

@@ -69,6 +69,7 @@ describe('invitations', () => {
     expect(json).not.toContain(created.token);
     expect(json).not.toContain(row.tokenHash);
 
+    await h.services.securityEvents.settled(); // success notes are written just after the answer
     const event = await h.services.prisma.securityEvent.findFirstOrThrow({ where: { type: 'invitation.created' }, orderBy: { id: 'desc' } });
     expect(event.details).toMatchObject({ invitationId: created.id, role: 'trader', outcome: 'success' });
     expect(event.userId).toBe(adminId);
@@ -165,6 +166,7 @@ describe('invitations', () => {
     const list = await admin.client.invitation.list.query();
     expect(list.find((i) => i.id === expired.id)!.status).toBe('expired');
     expect(list.find((i) => i.id === revoked.id)).toMatchObject({ status: 'revoked', revokedBy: { id: adminId, username: 'root-admin' } });
+    await h.services.securityEvents.settled(); // success notes are written just after the answer
     const revokedEvent = await prisma.securityEvent.findFirstOrThrow({ where: { type: 'invitation.revoked' }, orderBy: { id: 'asc' } });
     expect(revokedEvent.details).toMatchObject({ invitationId: revoked.id, outcome: 'success' });
     expect(await prisma.securityEvent.count({ where: { type: 'invitation.inspected' } })).toBeGreaterThanOrEqual(7);

@@ -161,6 +161,7 @@ describe('passkeys', () => {
 
     // Now sensitive changes are allowed again: add a second passkey.
     await expect(addPasskey(b, new SoftAuthenticator(), 'Phone')).resolves.toMatchObject({ name: 'Phone' });
+    await h.services.securityEvents.settled(); // success notes are written just after the answer
     const event = await h.services.prisma.securityEvent.findFirstOrThrow({ where: { type: 'auth.reauthenticated', userId: user.id } });
     expect(event.details).toMatchObject({ method: 'passkey', outcome: 'success' });
   });
@@ -215,6 +216,7 @@ describe('passkeys', () => {
     const row = await h.services.prisma.passkey.findFirstOrThrow({ where: { userId: user.id } });
     expect(row.counter).toBe(1n);
     expect(row.lastUsedAt).not.toBeNull();
+    await h.services.securityEvents.settled(); // success notes are written just after the answer
     const event = await h.services.prisma.securityEvent.findFirstOrThrow({ where: { type: 'auth.login', userId: user.id, details: { path: ['method'], equals: 'passkey' } } });
     expect(event.details).toMatchObject({ outcome: 'success', passkeyId: row.id, sessionId: session.id });
 

@@ -122,6 +122,7 @@ describe('scheduler router', () => {
       const row = await h.services.prisma.schedulerJob.findUniqueOrThrow({ where: { id: 'schwab-expiry' } });
       expect(row).toMatchObject({ lastStatus: 'ok', lastRunAt: res.startedAt, state: expect.objectContaining({ trigger: 'manual', actor: `user:${admin.username}` }) });
     }, 10_000);
+    await h.services.securityEvents.settled(); // success notes are written just after the answer
     expect(await h.services.prisma.securityEvent.count({ where: { type: 'scheduler.job_triggered', userId: admin.id } })).toBe(1);
 
     // Held by someone else (another replica's run): a typed refusal, nothing run.
@@ -142,6 +143,7 @@ describe('scheduler router', () => {
     expect((await h.services.prisma.schedulerJob.findUniqueOrThrow({ where: { id: 'schwab-sync' } })).enabled).toBe(false);
     const on = await admin.b.client.scheduler.setEnabled.mutate({ id: 'schwab-sync', enabled: true });
     expect(on.enabled).toBe(true);
+    await h.services.securityEvents.settled(); // success notes are written just after the answer
     const events = await h.services.prisma.securityEvent.findMany({ where: { type: 'scheduler.job_switched', userId: admin.id }, orderBy: { id: 'asc' } });
     expect(events.map((e) => e.details)).toEqual([expect.objectContaining({ job: 'schwab-sync', enabled: false, outcome: 'success' }), expect.objectContaining({ job: 'schwab-sync', enabled: true, outcome: 'success' })]);
   });
@@ -163,6 +165,7 @@ describe('scheduler router', () => {
     const jobs = await admin.b.client.scheduler.jobs.query();
     expect(jobs.tradeSlot).toBe('09:30');
     expect(jobs.jobs.find((j) => j.id === ENGINE_RUN_JOB)).toMatchObject({ nextRunAt: res.nextRunAt, schedule: expect.stringContaining('09:30') });
+    await h.services.securityEvents.settled(); // success notes are written just after the answer
     expect(await h.services.prisma.securityEvent.count({ where: { type: 'scheduler.trade_slot_changed', userId: admin.id } })).toBe(1);
     expect(await h.services.prisma.liveEvent.count({ where: { type: 'scheduler.changed' } })).toBeGreaterThan(0);
   });

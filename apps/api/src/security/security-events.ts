@@ -120,6 +120,16 @@ const MAX_FIELD = 512;
 const clip = (s: string | null | undefined) => (s == null ? null : cleanText(s, MAX_FIELD));
 const WINDOW_MS = 60_000;
 const MAX_TRACKED_ADDRESSES = 10_000;
+/** Queued events written per transaction, and at most held while the database is away. */
+const FLUSH_BATCH = 100;
+const MAX_QUEUED = 20_000;
+
+interface QueuedEvent {
+  input: SecurityEventInput;
+  at: Date;
+  /** A caller of record(), waiting for the stored row. */
+  waiter?: { resolve: (e: StoredSecurityEvent) => void; reject: (err: unknown) => void };
+}
 
 export class SecurityEvents {
   private listeners = new Set<SecurityEventListener>();
@@ -128,6 +138,11 @@ export class SecurityEvents {
   private windows = new Map<string, AddressWindow>();
   private timer: NodeJS.Timeout | undefined;
   private readonly now: () => Date;
+  private queue: QueuedEvent[] = [];
+  private draining: Promise<void> | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private stopping = false;
+  private lostFromQueue = 0;
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -150,23 +165,120 @@ export class SecurityEvents {
     return () => this.listeners.delete(listener);
   }
 
-  /** Appends one event, always. */
-  async record(input: SecurityEventInput): Promise<StoredSecurityEvent> {
-    const key = await this.key();
-    const stored = await this.prisma.$transaction((tx) => this.append(tx, key, input));
-    this.afterAppend(stored);
-    return stored;
+  /**
+   * Appends one event, always, before resolving. Every append of this process goes through one
+   * queue (recordSoon's too), so the chain holds them in the order they were raised, and
+   * appends raised together share a transaction.
+   */
+  record(input: SecurityEventInput): Promise<StoredSecurityEvent> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ input, at: this.now(), waiter: { resolve, reject } });
+      this.kick(true);
+    });
+  }
+
+  /**
+   * Appends an event the answer need not wait for (a request's successful, info-level audit
+   * note): queued and written right after the current turn, in order, with whatever else was
+   * raised meanwhile. The row keeps the time it was queued. A failed write stays queued and is
+   * retried every second; `settled()` and `stop()` wait for the queue. See docs/architecture.md,
+   * "The request path".
+   */
+  recordSoon(input: SecurityEventInput): void {
+    if (this.queue.length >= MAX_QUEUED) {
+      this.lostFromQueue++;
+      if (this.lostFromQueue === 1) this.opts.logger?.error({ queued: this.queue.length }, 'security log queue full: events are being dropped');
+      return;
+    }
+    this.queue.push({ input, at: this.now() });
+    this.kick(false);
+  }
+
+  /**
+   * Resolves once every event queued before the call is written, or its write failed (then
+   * they stay queued and a retry is due in a second).
+   */
+  async settled(): Promise<void> {
+    if (this.draining) await this.draining;
+    if (this.queue.length === 0) return;
+    this.kick(true);
+    await this.draining;
+  }
+
+  /** Starts writing the queue: at once for a waiting caller, else after the current turn. */
+  private kick(now: boolean): void {
+    if (this.draining) return; // the running loop takes what was added
+    if (this.retryTimer) {
+      if (!now) return;
+      clearTimeout(this.retryTimer);
+      this.retryTimer = undefined;
+    }
+    // After the current turn, a queued note lets the answer go out first and joins whatever
+    // else that turn raised.
+    const start = now ? Promise.resolve() : new Promise<void>((resolve) => setImmediate(resolve));
+    this.draining = start
+      .then(() => this.drain())
+      .catch(() => false)
+      .then((wrote) => {
+        this.draining = undefined;
+        // Raised after the loop saw an empty queue but before it ended: not left behind. After
+        // a failure only a new waiter starts another try at once; notes wait for the retry.
+        if (this.queue.some((q) => q.waiter) || (wrote && this.queue.length > 0)) this.kick(true);
+      });
+  }
+
+  /** Writes the queue, oldest first, until it is empty (true) or a write fails (false). */
+  private async drain(): Promise<boolean> {
+    while (this.queue.length > 0) {
+      const batch = this.queue.slice(0, FLUSH_BATCH);
+      try {
+        const key = await this.key();
+        const stored = await this.prisma.$transaction(async (tx) => {
+          const out: StoredSecurityEvent[] = [];
+          for (const q of batch) out.push(await this.append(tx, key, q.input, q.at));
+          return out;
+        });
+        // Only this loop removes from the front; record and recordSoon add at the back.
+        this.queue.splice(0, batch.length);
+        stored.forEach((e, i) => {
+          this.afterAppend(e);
+          batch[i]!.waiter?.resolve(e);
+        });
+      } catch (err) {
+        // Every caller waiting on the log hears the failure now, as a direct write would tell
+        // it; queued notes stay, in order, for the retry a second later.
+        const waiting = this.queue.filter((q) => q.waiter);
+        this.queue = this.queue.filter((q) => !q.waiter);
+        for (const q of waiting) q.waiter!.reject(err);
+        if (this.queue.length === 0) return false;
+        this.opts.logger?.error({ err, queued: this.queue.length }, 'could not write queued security events; retrying');
+        if (!this.stopping) {
+          this.retryTimer = setTimeout(() => {
+            this.retryTimer = undefined;
+            this.kick(false);
+          }, 1000);
+          this.retryTimer.unref();
+        }
+        return false;
+      }
+    }
+    return true;
   }
 
   /**
    * An event raised by a request. Anonymous, non-critical events count against their
    * address's budget for the minute; beyond it they are aggregated into one
    * `security_log.suppressed` row per address and window instead of one row each.
-   * Returns undefined when the event was only counted.
+   * Returns undefined when the event was only counted, or `soon` queued it (recordSoon).
    */
-  async recordFromRequest(input: SecurityEventInput): Promise<StoredSecurityEvent | undefined> {
+  async recordFromRequest(input: SecurityEventInput, opts: { soon?: boolean } = {}): Promise<StoredSecurityEvent | undefined> {
+    const write = async (e: SecurityEventInput): Promise<StoredSecurityEvent | undefined> => {
+      if (!opts.soon) return this.record(e);
+      this.recordSoon(e);
+      return undefined;
+    };
     const budget = this.opts.perAddressPerMinute;
-    if (budget === undefined || !input.ip || input.userId || input.severity === 'critical') return this.record(input);
+    if (budget === undefined || !input.ip || input.userId || input.severity === 'critical') return write(input);
     const now = this.now().getTime();
     let w = this.windows.get(input.ip);
     if (w && now - w.start >= WINDOW_MS) {
@@ -180,7 +292,7 @@ export class SecurityEvents {
     }
     if (w.written < budget) {
       w.written++;
-      return this.record(input);
+      return write(input);
     }
     w.suppressed++;
     w.userAgent = input.userAgent ?? w.userAgent;
@@ -215,7 +327,7 @@ export class SecurityEvents {
     });
   }
 
-  private async append(tx: Prisma.TransactionClient, key: Buffer, input: SecurityEventInput): Promise<StoredSecurityEvent> {
+  private async append(tx: Prisma.TransactionClient, key: Buffer, input: SecurityEventInput, createdAt: Date): Promise<StoredSecurityEvent> {
     await xactLock(tx, 'security.chain');
     const last = await tx.securityEvent.findFirst({ orderBy: { id: 'desc' }, select: { hash: true } });
     // The name as it was when it happened: the log stays readable after a rename or deletion.
@@ -224,7 +336,7 @@ export class SecurityEvents {
     const [{ id }] = (await tx.$queryRawUnsafe(`SELECT nextval(pg_get_serial_sequence('security_events', 'id')) AS id`)) as [{ id: bigint }];
     const row = {
       id: BigInt(id),
-      createdAt: this.now(),
+      createdAt,
       type: cleanText(input.type, 128),
       severity: input.severity ?? 'info',
       userId: input.userId ?? null,
@@ -283,6 +395,16 @@ export class SecurityEvents {
 
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    // Queued audit notes are written before the database goes: three tries, half a second apart.
+    this.stopping = true;
+    for (let i = 0; i < 3 && (this.queue.length > 0 || this.draining); i++) {
+      if (i > 0) await new Promise((r) => setTimeout(r, 500));
+      await this.settled();
+    }
+    if (this.queue.length > 0) {
+      const types = [...new Set(this.queue.map((q) => q.input.type))].slice(0, 20);
+      this.opts.logger?.error({ lost: this.queue.length, types }, 'queued security events could not be written before shutdown');
+    }
     await this.flushSuppressed(true).catch((err: unknown) => this.opts.logger?.error({ err }, 'could not write suppressed-event summary'));
     await this.checkpoint('shutdown').catch((err: unknown) => this.opts.logger?.error({ err }, 'could not log the security log checkpoint'));
   }
@@ -336,7 +458,7 @@ export class SecurityEvents {
             keptDigest: keptDigest(key, fromId, toId, kept),
             firstKeptAfter: { id: next.id.toString(), hash: next.hash },
           },
-        });
+        }, this.now());
       },
       { timeout: 120_000 },
     );

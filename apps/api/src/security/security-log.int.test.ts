@@ -43,6 +43,7 @@ describe('security log over HTTP', () => {
   it('stores details with NUL and lone surrogates in keys and values, and the chain still verifies', async () => {
     const { client, close } = createClient<typeof probeRouter>(h);
     await client.probe.echo.mutate({ note: 'a\u0000b\uDC00c', key: 'k\u0000\uD800' });
+    await h.services.securityEvents.settled(); // success notes are written just after the answer
     const row = await h.db.prisma.securityEvent.findFirstOrThrow({ where: { type: 'probe.echo' } });
     expect(row.details).toMatchObject({ note: 'ab\uFFFDc', 'k\uFFFD': { inner: 'ab\uFFFDc' } });
     expect(await h.services.securityEvents.verify()).toMatchObject({ ok: true });
@@ -80,6 +81,7 @@ describe('security log over HTTP', () => {
     const written = (await h.db.prisma.securityEvent.count()) - before;
     expect(written).toBeLessThanOrEqual(10);
     await h.services.securityEvents.flushSuppressed(true);
+    await h.services.securityEvents.settled(); // success notes are written just after the answer
     const summary = await h.db.prisma.securityEvent.findFirstOrThrow({ where: { type: SUPPRESSED_EVENT } });
     const d = summary.details as { suppressed: number; byType: Record<string, number> };
     expect(d.suppressed).toBe(60 - written);

@@ -106,6 +106,7 @@ describe('trading router', () => {
     expect(new Set(results.map((r) => r.brokerOrderId)).size).toBe(1);
     expect(fake.counters.orders.placed).toBe(before + 2);
     await eventually(async () => expect(await h.services.prisma.liveTrade.count({ where: { intentId: concurrent.idempotencyKey } })).toBe(1), 30_000);
+    await h.services.securityEvents.settled(); // success notes are written just after the answer
     expect(await h.services.prisma.securityEvent.count({ where: { type: 'trading.order_placed' } })).toBeGreaterThanOrEqual(7);
   });
 

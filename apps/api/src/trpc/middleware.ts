@@ -111,10 +111,15 @@ export const auditMiddleware = t.middleware(async ({ ctx, meta, path, next }) =>
   // A refusal by a throttle is logged by the throttle itself, once per window (rate_limit.hit):
   // one row per refused request would let a flood fill the log.
   if (failure?.cause instanceof ReasonCause && failure.cause.reason === 'RATE_LIMITED') return result;
+  const severity = note.severity ?? (failure ? 'warning' : 'info');
+  // A success noted at info level is written right after the answer (recordSoon): the caller
+  // need not wait for the chain's lock and commit. Failures, warnings and criticals (guessing,
+  // refusals, alerts) are written before the answer goes out.
+  const soon = !failure && severity === 'info';
   await ctx.services.securityEvents
     .recordFromRequest({
       type,
-      severity: note.severity ?? (failure ? 'warning' : 'info'),
+      severity,
       userId: note.userId !== undefined ? note.userId : (auth?.userId ?? null),
       username: note.username !== undefined ? note.username : (auth?.username ?? null),
       ip: ctx.ip,
@@ -124,7 +129,7 @@ export const auditMiddleware = t.middleware(async ({ ctx, meta, path, next }) =>
         outcome: failure ? 'failure' : 'success',
         ...(failure ? { code: failure.code, reason: failure.cause instanceof ReasonCause ? failure.cause.reason : undefined } : {}),
       },
-    })
+    }, { soon })
     .catch((e: unknown) => ctx.services.logger.error({ err: e, event: type }, 'could not record audit event'));
   return result;
 });
