@@ -1,19 +1,38 @@
 // One password policy for server and browser (NIST 800-63B): length, no composition rules,
 // rejected when common or guessable from the username. The server's verdict is the one that
 // counts; the SPA runs the same code for its strength meter.
-import { ZxcvbnFactory, type ZxcvbnResult } from '@zxcvbn-ts/core';
-import * as common from '@zxcvbn-ts/language-common';
-import * as en from '@zxcvbn-ts/language-en';
+// The estimator's dictionaries (~1.7 MB of word lists, ~40 MB once in memory) load on the
+// first call of loadPasswordPolicy(), never at start: the API serves sign-ins without them and
+// the SPA fetches them only with a password meter.
+import type { ZxcvbnFactory, ZxcvbnResult } from '@zxcvbn-ts/core';
 import { PASSWORD_MAX, PASSWORD_MIN, PASSWORD_MIN_SINGLE_FACTOR } from './identity.ts';
 
-let factory: ZxcvbnFactory | undefined;
-function zxcvbn(): ZxcvbnFactory {
-  factory ??= new ZxcvbnFactory({
-    dictionary: { ...common.dictionary, ...en.dictionary },
-    graphs: common.adjacencyGraphs,
-    translations: en.translations,
-  });
-  return factory;
+export interface PasswordInput {
+  password: string;
+  username?: string | undefined;
+  hasSecondFactor: boolean;
+}
+export type EvaluatePassword = (input: PasswordInput) => PasswordVerdict;
+
+let loading: Promise<EvaluatePassword> | undefined;
+
+/** The policy, once its dictionaries are loaded (once per process or page; a failed load is retried). */
+export function loadPasswordPolicy(): Promise<EvaluatePassword> {
+  loading ??= Promise.all([import('@zxcvbn-ts/core'), import('@zxcvbn-ts/language-common'), import('@zxcvbn-ts/language-en')]).then(
+    ([core, common, en]) => {
+      const factory = new core.ZxcvbnFactory({
+        dictionary: { ...common.dictionary, ...en.dictionary },
+        graphs: common.adjacencyGraphs,
+        translations: en.translations,
+      });
+      return (input: PasswordInput) => evaluateWith(factory, input);
+    },
+    (err: unknown) => {
+      loading = undefined;
+      throw err;
+    },
+  );
+  return loading;
 }
 
 /** zxcvbn score needed: 3 = "safely unguessable: moderate protection from offline slow-hash attacks". */
@@ -27,7 +46,7 @@ export interface PasswordVerdict {
   suggestions: string[];
 }
 
-export function evaluatePassword(input: { password: string; username?: string | undefined; hasSecondFactor: boolean }): PasswordVerdict {
+function evaluateWith(zxcvbn: ZxcvbnFactory, input: PasswordInput): PasswordVerdict {
   const { password } = input;
   const problems: string[] = [];
   const min = input.hasSecondFactor ? PASSWORD_MIN : PASSWORD_MIN_SINGLE_FACTOR;
@@ -45,7 +64,7 @@ export function evaluatePassword(input: { password: string; username?: string | 
     problems.push('Do not build the password from your username.');
   }
   // Bounded input for the estimator: it is quadratic-ish on long inputs.
-  const result: ZxcvbnResult = zxcvbn().check(password.slice(0, 256), username ? [username] : []);
+  const result: ZxcvbnResult = zxcvbn.check(password.slice(0, 256), username ? [username] : []);
   if (result.score < MIN_PASSWORD_SCORE) {
     problems.push(result.feedback.warning ? `Too easy to guess: ${result.feedback.warning}` : 'Too easy to guess: add more unrelated words.');
   }

@@ -1,5 +1,5 @@
 // Creating accounts (first admin, CLI, invitations) under the one password policy.
-import { evaluatePassword, usernameSchema, type Role } from '@jutsu/shared';
+import { loadPasswordPolicy, usernameSchema, type Role } from '@jutsu/shared';
 import type { PrismaClient, User } from '@jutsu/db';
 import { appError } from '../trpc/errors.ts';
 import { hashPassword } from './passwords.ts';
@@ -17,7 +17,7 @@ export async function createAccount(
 ): Promise<User> {
   const name = usernameSchema.safeParse(input.username);
   if (!name.success) throw new AccountError(name.error.issues.map((i) => i.message));
-  const verdict = evaluatePassword({ password: input.password, username: name.data, hasSecondFactor: false });
+  const verdict = (await loadPasswordPolicy())({ password: input.password, username: name.data, hasSecondFactor: false });
   if (!verdict.ok) throw new AccountError(verdict.problems);
   const passwordHash = await hashPassword(input.password);
   try {

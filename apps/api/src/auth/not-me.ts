@@ -9,7 +9,7 @@
 //   reset (one use of that token): the new password is set, the lock lifted, every session
 //   ended again, and the owner told by mail.
 import type { User } from '@jutsu/db';
-import { evaluatePassword } from '@jutsu/shared';
+import { loadPasswordPolicy } from '@jutsu/shared';
 import type { LiveBus } from '../http/live-bus.ts';
 import { eventBy, type RequestActor } from '../security/actor.ts';
 import type { AppServices } from '../services.ts';
@@ -85,7 +85,7 @@ export async function resetPasswordWithLink(deps: NotMeDeps, actor: RequestActor
   // Check the password before spending the token, so a weak one can be corrected.
   const peek = await deps.prisma.userActionToken.findUnique({ where: { tokenHash: sha256(input.token) }, include: { user: true } });
   if (!peek || peek.purpose !== 'password_reset' || peek.usedAt || peek.expiresAt <= new Date()) throw linkInvalid();
-  const verdict = evaluatePassword({ password: input.newPassword, username: peek.user.username, hasSecondFactor: peek.user.totpEnabledAt !== null });
+  const verdict = (await loadPasswordPolicy())({ password: input.newPassword, username: peek.user.username, hasSecondFactor: peek.user.totpEnabledAt !== null });
   if (!verdict.ok) throw weakPasswordError(verdict.problems);
   const row = await spend(deps, input.token, 'password_reset');
   if (!row) throw linkInvalid();

@@ -1,7 +1,7 @@
 // auth.*: password sign-in, the session's refresh/logout, session management, password
 // change. Served at /api/auth (the only mount that sees the refresh cookie).
 import Bowser from 'bowser';
-import { changePasswordInput, evaluatePassword, loginInput, notMeInput, reauthenticateInput, renameSessionInput, resetPasswordInput, sessionIdInput } from '@jutsu/shared';
+import { changePasswordInput, loadPasswordPolicy, loginInput, notMeInput, reauthenticateInput, renameSessionInput, resetPasswordInput, sessionIdInput } from '@jutsu/shared';
 import { requestActor, userActor, type UserActor } from '../security/actor.ts';
 import type { AppServices } from '../services.ts';
 import { appError } from '../trpc/errors.ts';
@@ -259,7 +259,7 @@ export const authRouter = router({
       const check = await verifyPassword(user.passwordHash, input.currentPassword);
       if (!check.ok) await wrongPasswordFromSession(ctx.services, actor, ctx.auth.sessionId, attempt, 'The current password is not correct.');
       await attempt.succeeded();
-      const verdict = evaluatePassword({ password: input.newPassword, username: user.username, hasSecondFactor: user.totpEnabledAt !== null });
+      const verdict = (await loadPasswordPolicy())({ password: input.newPassword, username: user.username, hasSecondFactor: user.totpEnabledAt !== null });
       if (!verdict.ok) throw weakPasswordError(verdict.problems);
       if ((await verifyPassword(user.passwordHash, input.newPassword)).ok) throw weakPasswordError(['Choose a password you have not used here before.']);
       const now = new Date();

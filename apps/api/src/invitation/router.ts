@@ -1,7 +1,7 @@
 // invitation.*: admins issue, list and revoke links; anyone holding a usable link can see
 // what it offers and redeem it (served at /api/auth, because redeeming signs in).
 import { TRPCError } from '@trpc/server';
-import { evaluatePassword, invitationAcceptInput, invitationCreateInput, invitationIdInput, invitationInspectInput } from '@jutsu/shared';
+import { loadPasswordPolicy, invitationAcceptInput, invitationCreateInput, invitationIdInput, invitationInspectInput } from '@jutsu/shared';
 import { weakPasswordError } from '../auth/accounts.ts';
 import { hashPassword } from '../auth/passwords.ts';
 import { deviceIdFrom, respondSignedIn } from '../auth/cookies.ts';
@@ -114,7 +114,7 @@ export const invitationRouter = router({
       }
       const email = inv.email ?? input.email ?? null;
       // Everything that can refuse the account is checked before the invitation is touched.
-      const verdict = evaluatePassword({ password: input.password, username: input.username, hasSecondFactor: false });
+      const verdict = (await loadPasswordPolicy())({ password: input.password, username: input.username, hasSecondFactor: false });
       if (!verdict.ok) throw weakPasswordError(verdict.problems);
       const taken = async () => {
         if (await prisma.user.findUnique({ where: { username: input.username }, select: { id: true } })) {

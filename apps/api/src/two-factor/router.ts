@@ -1,7 +1,7 @@
 // twoFactor.*: enrolment (setup → enable), status, disabling and new backup codes for the
 // signed-in user. Secrets are stored only through the keyring; codes are shown once.
 import QRCode from 'qrcode';
-import { evaluatePassword, twoFactorCodeInput, twoFactorDisableInput } from '@jutsu/shared';
+import { loadPasswordPolicy, twoFactorCodeInput, twoFactorDisableInput } from '@jutsu/shared';
 import type { User } from '@jutsu/db';
 import { verifyPassword } from '../auth/passwords.ts';
 import { reserveCredentialAttempt, type CredentialAttempt } from '../auth/credential-guard.ts';
@@ -162,7 +162,7 @@ export const twoFactorRouter = router({
       }
       await proveSecondFactor(ctx, user, input.code, attempt);
       // Without a second factor the longer single-factor minimum applies again.
-      const mustChangePassword = !evaluatePassword({ password: input.password, username: user.username, hasSecondFactor: false }).ok;
+      const mustChangePassword = !(await loadPasswordPolicy())({ password: input.password, username: user.username, hasSecondFactor: false }).ok;
       const disabled = await prisma.$transaction(async (tx) => {
         const res = await tx.user.updateMany({
           where: { id: user.id, totpEnabledAt: { not: null } },

@@ -1,15 +1,15 @@
 // The password policy with its strength dictionaries (~1.7 MB of word lists) is fetched only
 // when a field that shows the meter appears, once per page load, and shared by every form.
-import type { evaluatePassword } from '@jutsu/shared/password-policy';
+import type { EvaluatePassword } from '@jutsu/shared/password-policy';
 import { useEffect, useState } from 'react';
 
-export type EvaluatePassword = typeof evaluatePassword;
+export type { EvaluatePassword };
 
 let loading: Promise<EvaluatePassword> | undefined;
 
 export function loadPasswordPolicy(): Promise<EvaluatePassword> {
   loading ??= import('@jutsu/shared/password-policy').then(
-    (m) => m.evaluatePassword,
+    (m) => m.loadPasswordPolicy(),
     (err: unknown) => {
       loading = undefined; // a failed fetch (offline, deploy in between) is retried next time
       throw err;
