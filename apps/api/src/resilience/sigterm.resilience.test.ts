@@ -22,11 +22,21 @@ afterAll(async () => {
   await db?.drop();
 });
 
+async function waitForCount(d: Database, sql: string, atLeast: number): Promise<{ n: number }[]> {
+  const until = Date.now() + 10_000;
+  for (;;) {
+    const rows = await d.query<{ n: number }>(sql);
+    if (rows[0]!.n >= atLeast || Date.now() > until) return rows;
+    await sleep(20);
+  }
+}
+
 test('SIGTERM under load answers what it took up, exits 0 and loses no security-log row', async () => {
   api = await startApi(apiEnv({ DATABASE_URL: db.url, LOGIN_RATE_LIMIT: '1000', LOGIN_DELAY_AFTER_FAILURES: '1000', SECURITY_LOG_EVENTS_PER_ADDRESS_MINUTE: String(BUDGET) }));
   const readers = Array.from({ length: READERS }, (_, i) => new BrowserClient(api!, clientIp(100 + i)));
   for (const r of readers) await r.signIn('resil-admin');
-  const baseline = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM security_events WHERE type = 'auth.login'");
+  // A sign-in's note is written just after its answer: the baseline waits for the readers' rows.
+  const baseline = await waitForCount(db, "SELECT count(*)::int AS n FROM security_events WHERE type = 'auth.login'", READERS);
 
   let sent: number | undefined = undefined; // when SIGTERM was sent
   const answered = { signIns: 0, failedSignIns: new Map<string, number>(), afterSignal: 0, bad: [] as string[] };
