@@ -108,6 +108,25 @@ describe('security events written after the answer', () => {
     await expect(log.record({ type: 'test.direct' })).resolves.toMatchObject({ type: 'test.direct' });
   });
 
+  it('a queued note the database refuses does not hold back a direct write (an alert\'s event) raised after it', async () => {
+    const log = new SecurityEvents(db.prisma, { secretKey: SECRET });
+    await db.sql.exec(`
+      CREATE OR REPLACE FUNCTION test_refuse_poison() RETURNS trigger AS $$
+      BEGIN IF NEW.type = 'test.poison' THEN RAISE EXCEPTION 'poison refused by test'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql;
+      CREATE TRIGGER test_refuse_poison BEFORE INSERT ON security_events FOR EACH ROW EXECUTE FUNCTION test_refuse_poison();`);
+    try {
+      log.recordSoon({ type: 'test.poison' });
+      await expect(log.record({ type: 'test.alert', severity: 'critical' })).resolves.toMatchObject({ type: 'test.alert' });
+      await expect(log.record({ type: 'test.alert', severity: 'critical' })).resolves.toMatchObject({ type: 'test.alert' });
+      expect((await db.prisma.securityEvent.findMany()).map((r) => r.type)).toEqual(['test.alert', 'test.alert']);
+    } finally {
+      await db.sql.exec('DROP TRIGGER test_refuse_poison ON security_events; DROP FUNCTION test_refuse_poison();');
+    }
+    await log.settled();
+    expect((await db.prisma.securityEvent.findMany({ orderBy: { id: 'asc' } })).map((r) => r.type)).toEqual(['test.alert', 'test.alert', 'test.poison']);
+    expect((await log.verify()).ok).toBe(true);
+  });
+
   it('the retry happens on its own, without anyone waiting', async () => {
     const log = new SecurityEvents(db.prisma, { secretKey: SECRET });
     const heal = await breakLogWrites(db);

@@ -227,29 +227,44 @@ export class SecurityEvents {
       });
   }
 
+  private async write(batch: QueuedEvent[]): Promise<StoredSecurityEvent[]> {
+    const key = await this.key();
+    return this.prisma.$transaction(async (tx) => {
+      const out: StoredSecurityEvent[] = [];
+      for (const q of batch) out.push(await this.append(tx, key, q.input, q.at));
+      return out;
+    });
+  }
+
+  private delivered(batch: QueuedEvent[], stored: StoredSecurityEvent[]): void {
+    stored.forEach((e, i) => {
+      this.afterAppend(e);
+      batch[i]!.waiter?.resolve(e);
+    });
+  }
+
   /** Writes the queue, oldest first, until it is empty (true) or a write fails (false). */
   private async drain(): Promise<boolean> {
     while (this.queue.length > 0) {
       const batch = this.queue.slice(0, FLUSH_BATCH);
       try {
-        const key = await this.key();
-        const stored = await this.prisma.$transaction(async (tx) => {
-          const out: StoredSecurityEvent[] = [];
-          for (const q of batch) out.push(await this.append(tx, key, q.input, q.at));
-          return out;
-        });
+        const stored = await this.write(batch);
         // Only this loop removes from the front; record and recordSoon add at the back.
         this.queue.splice(0, batch.length);
-        stored.forEach((e, i) => {
-          this.afterAppend(e);
-          batch[i]!.waiter?.resolve(e);
-        });
+        this.delivered(batch, stored);
       } catch (err) {
-        // Every caller waiting on the log hears the failure now, as a direct write would tell
-        // it; queued notes stay, in order, for the retry a second later.
+        // Callers waiting on the log hear the outcome now, as a direct write would tell them;
+        // queued notes stay, in order, for the retry a second later. A note the database
+        // refuses must not hold back a waiting caller (an alert's event): when the failed batch
+        // held notes, the waiters get a transaction of their own first.
         const waiting = this.queue.filter((q) => q.waiter);
         this.queue = this.queue.filter((q) => !q.waiter);
-        for (const q of waiting) q.waiter!.reject(err);
+        if (waiting.length > 0 && batch.some((q) => !q.waiter)) {
+          await this.write(waiting).then(
+            (stored) => this.delivered(waiting, stored),
+            (alone: unknown) => waiting.forEach((q) => q.waiter!.reject(alone)),
+          );
+        } else waiting.forEach((q) => q.waiter!.reject(err));
         if (this.queue.length === 0) return false;
         this.opts.logger?.error({ err, queued: this.queue.length }, 'could not write queued security events; retrying');
         if (!this.stopping) {
