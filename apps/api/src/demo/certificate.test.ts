@@ -31,6 +31,13 @@ describe('demo certificate', () => {
     expect(days).toBeLessThan(3.1);
   });
 
+  it('every certificate parses, whatever its random serial (1,024 made)', () => {
+    for (let i = 0; i < 1024; i++) {
+      const x = new X509Certificate(selfSignedCertificate().cert);
+      expect(x.serialNumber).toMatch(/^[4-7][0-9A-F]{31}$/);
+    }
+  });
+
   it('serves TLS that a client trusting it accepts, and one not trusting it refuses', async () => {
     const { key, cert } = selfSignedCertificate();
     const server = createServer({ key, cert }, (_req, res) => res.writeHead(204).end());

@@ -32,7 +32,9 @@ export function selfSignedCertificate(opts: { days?: number; now?: Date } = {}):
   const now = opts.now ?? new Date();
   const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const serial = randomBytes(16);
-  serial[0] = serial[0]! & 0x7f; // a positive INTEGER
+  // A positive INTEGER in its shortest DER form: a first byte of 0x40–0x7f is never a sign bit
+  // and never a leading zero (one serial in 256 used to start 0x00 and was refused as padding).
+  serial[0] = (serial[0]! & 0x3f) | 0x40;
   const name = seq(der(0x31, seq(oid(OID_COMMON_NAME), der(0x0c, Buffer.from('localhost', 'utf8')))));
   const algorithm = seq(oid(OID_ECDSA_SHA256));
   const altNames = seq(der(0x82, Buffer.from('localhost', 'ascii')), der(0x87, Buffer.from([127, 0, 0, 1])));
