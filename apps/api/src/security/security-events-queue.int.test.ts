@@ -9,11 +9,12 @@ import { SecurityEvents } from './security-events.ts';
 
 const SECRET = randomBytes(48).toString('base64');
 
-/** Makes every insert into the log fail, as a database refusing writes would, until healed. */
-async function breakLogWrites(db: TestDatabase): Promise<() => Promise<void>> {
+/** Makes inserts into the log fail (only those of `type` when given), as a database refusing writes would, until healed. */
+async function breakLogWrites(db: TestDatabase, type?: string): Promise<() => Promise<void>> {
+  const when = type === undefined ? 'true' : `NEW.type = '${type.replace(/'/g, "''")}'`;
   await db.sql.exec(`
     CREATE OR REPLACE FUNCTION test_refuse_security_events() RETURNS trigger AS $$
-    BEGIN RAISE EXCEPTION 'refused by test'; END $$ LANGUAGE plpgsql;
+    BEGIN IF ${when} THEN RAISE EXCEPTION 'refused by test'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql;
     CREATE TRIGGER test_refuse_security_events BEFORE INSERT ON security_events
       FOR EACH ROW EXECUTE FUNCTION test_refuse_security_events();`);
   return async () => {
@@ -110,17 +111,14 @@ describe('security events written after the answer', () => {
 
   it('a queued note the database refuses does not hold back a direct write (an alert\'s event) raised after it', async () => {
     const log = new SecurityEvents(db.prisma, { secretKey: SECRET });
-    await db.sql.exec(`
-      CREATE OR REPLACE FUNCTION test_refuse_poison() RETURNS trigger AS $$
-      BEGIN IF NEW.type = 'test.poison' THEN RAISE EXCEPTION 'poison refused by test'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql;
-      CREATE TRIGGER test_refuse_poison BEFORE INSERT ON security_events FOR EACH ROW EXECUTE FUNCTION test_refuse_poison();`);
+    const heal = await breakLogWrites(db, 'test.poison');
     try {
       log.recordSoon({ type: 'test.poison' });
       await expect(log.record({ type: 'test.alert', severity: 'critical' })).resolves.toMatchObject({ type: 'test.alert' });
       await expect(log.record({ type: 'test.alert', severity: 'critical' })).resolves.toMatchObject({ type: 'test.alert' });
       expect((await db.prisma.securityEvent.findMany()).map((r) => r.type)).toEqual(['test.alert', 'test.alert']);
     } finally {
-      await db.sql.exec('DROP TRIGGER test_refuse_poison ON security_events; DROP FUNCTION test_refuse_poison();');
+      await heal();
     }
     await log.settled();
     expect((await db.prisma.securityEvent.findMany({ orderBy: { id: 'asc' } })).map((r) => r.type)).toEqual(['test.alert', 'test.alert', 'test.poison']);
